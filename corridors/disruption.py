@@ -1,0 +1,200 @@
+"""Disruption events -> availability factors on links, nodes and supplies.
+
+An event keeps ``capacity_factor`` of its targets' capacity during its window. A node target
+(a chokepoint, port, border, ...) limits the node's throughput and every arc into or out of it,
+so closing a strait cuts every lane through it; a supply node's exports are cut too. A link
+target cuts the link (both directions of a bidirectional link); a corridor target cuts every
+link tagged with it; a country target (ISO 3166-1 alpha-3) cuts the supplies of that country.
+Overlapping events multiply. A window given as dates covers a period partly: the period keeps
+``1 - (1 - factor) * overlap``, with ``overlap`` the covered fraction of the period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from corridors.errors import Problem, ScenarioError, suggest
+from corridors.network import REVERSE_SUFFIX, Network
+from corridors.scenario import Disruption, Scenario
+
+TARGET_KINDS = ("node", "link", "corridor", "country")
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The model elements one target name resolves to (row indices)."""
+
+    nodes: tuple[int, ...] = ()
+    links: tuple[int, ...] = ()
+    supplies: tuple[int, ...] = ()
+
+
+@dataclass
+class Availability:
+    """Capacity factors in [0, 1]: ``link[l, t]``, ``node[n, t]``, ``supply[s, t]``."""
+
+    link: np.ndarray
+    node: np.ndarray
+    supply: np.ndarray
+
+    @classmethod
+    def full(cls, n_links: int, n_nodes: int, n_supplies: int, periods: int) -> Availability:
+        return cls(
+            link=np.ones((n_links, periods)),
+            node=np.ones((n_nodes, periods)),
+            supply=np.ones((n_supplies, periods)),
+        )
+
+    def copy(self) -> Availability:
+        return Availability(self.link.copy(), self.node.copy(), self.supply.copy())
+
+
+class TargetResolver:
+    """Resolves target names (``malacca``, ``corridor:west``, ``RUS``, ...) to elements."""
+
+    def __init__(self, scenario: Scenario, network: Network):
+        self.link_ids = list(network.links.index)
+        self.node_ids = list(network.nodes.index)
+        link_pos = {lid: i for i, lid in enumerate(self.link_ids)}
+        node_pos = {nid: i for i, nid in enumerate(self.node_ids)}
+        links = network.links
+        supply_nodes = [s.node for s in scenario.supply]
+        countries = network.nodes["country"].to_dict()
+        self.names: dict[str, dict[str, Targets]] = {k: {} for k in TARGET_KINDS}
+        for nid in self.node_ids:
+            incident = np.flatnonzero(((links["from"] == nid) | (links["to"] == nid)).to_numpy())
+            sup = tuple(i for i, n in enumerate(supply_nodes) if n == nid)
+            self.names["node"][nid] = Targets((node_pos[nid],), tuple(incident), sup)
+        for base in links["base_id"].unique():
+            idx = [link_pos[base]] if base in link_pos else []
+            if base + REVERSE_SUFFIX in link_pos:
+                idx.append(link_pos[base + REVERSE_SUFFIX])
+            self.names["link"][base] = Targets(links=tuple(idx))
+        for corridor in network.corridors:
+            idx = np.flatnonzero((links["corridor"] == corridor).to_numpy())
+            self.names["corridor"][corridor] = Targets(links=tuple(idx))
+        for i, node in enumerate(supply_nodes):
+            c = countries.get(node)
+            if c is None:
+                continue
+            prev = self.names["country"].get(c, Targets())
+            self.names["country"][c] = Targets(supplies=(*prev.supplies, i))
+
+    def all_names(self) -> list[str]:
+        return sorted({n for table in self.names.values() for n in table})
+
+    def resolve(self, name: str) -> Targets:
+        """The elements ``name`` stands for; raises ``KeyError`` with a helpful message."""
+        if ":" in name:
+            kind, _, ident = name.partition(":")
+            if kind not in self.names:
+                raise KeyError(f"unknown target kind '{kind}'{suggest(kind, TARGET_KINDS)}")
+            if ident not in self.names[kind]:
+                raise KeyError(
+                    f"unknown {kind} '{ident}'{suggest(ident, self.names[kind])}"
+                )
+            return self.names[kind][ident]
+        hits = [k for k in TARGET_KINDS if name in self.names[k]]
+        if not hits:
+            raise KeyError(
+                f"unknown target '{name}'{suggest(name, self.all_names())}: "
+                "name a node, link, corridor or supplier country"
+            )
+        if len(hits) > 1:
+            options = ", ".join(f"'{k}:{name}'" for k in hits)
+            raise KeyError(f"target '{name}' is ambiguous: write {options}")
+        return self.names[hits[0]][name]
+
+
+def _window(event: Disruption, scenario: Scenario) -> np.ndarray:
+    """Fraction of each period covered by the event's window."""
+    h = scenario.horizon
+    cover = np.zeros(h.periods)
+    if isinstance(event.start, dt.date) or isinstance(event.end, dt.date):
+        assert h.start is not None
+        t0 = np.arange(h.periods) * h.period_days
+        t1 = t0 + h.period_days
+        s = _offset_days(event.start, h.start, h.period_days, 0.0)
+        e = _offset_days(event.end, h.start, h.period_days, h.periods * h.period_days, end=True)
+        cover = np.clip(np.minimum(t1, e) - np.maximum(t0, s), 0, None) / h.period_days
+        return cover
+    first = (event.start or 1) - 1
+    last = event.end or h.periods
+    cover[first:last] = 1.0
+    return cover
+
+
+def _offset_days(
+    value: int | dt.date | None, start: dt.date, period_days: float, default: float, end: bool = False
+) -> float:
+    if value is None:
+        return default
+    if isinstance(value, dt.date):
+        return (value - start).days + (1.0 if end else 0.0)
+    return (value - (0 if end else 1)) * period_days
+
+
+def window_problems(scenario: Scenario) -> list[Problem]:
+    """Date windows that fall outside the horizon."""
+    out = []
+    h = scenario.horizon
+    file = str(scenario.source or "")
+    for i, ev in enumerate(scenario.disruptions):
+        for key in ("start", "end"):
+            v = getattr(ev, key)
+            if isinstance(v, dt.date) and h.start is not None:
+                last = h.start + dt.timedelta(days=h.periods * h.period_days - 1)
+                if not h.start <= v <= last:
+                    out.append(
+                        Problem(
+                            file,
+                            f"disruptions[{i}].{key}",
+                            f"date {v} is outside the horizon ({h.start} to {last})",
+                        )
+                    )
+        s, e = ev.start, ev.end
+        if s is not None and e is not None and type(s) is type(e) and s > e:  # type: ignore[operator]
+            out.append(Problem(file, f"disruptions[{i}]", f"start ({s}) is after end ({e})"))
+    return out
+
+
+def availability(scenario: Scenario, network: Network, resolver: TargetResolver | None = None) -> Availability:
+    """Availability factors for the scenario's disruption events.
+
+    Raises :class:`ScenarioError` naming every event with an unknown target (with a
+    suggestion) or a window outside the horizon.
+    """
+    resolver = resolver or TargetResolver(scenario, network)
+    problems = window_problems(scenario)
+    file = str(scenario.source or "")
+    avail = Availability.full(
+        len(network.links), len(network.nodes), len(scenario.supply), scenario.horizon.periods
+    )
+    for i, ev in enumerate(scenario.disruptions):
+        resolved = []
+        for name in ev.targets:
+            try:
+                resolved.append(resolver.resolve(name))
+            except KeyError as exc:
+                problems.append(Problem(file, f"disruptions[{i}].target", str(exc.args[0])))
+        if problems:
+            continue
+        factor = 1.0 - (1.0 - ev.capacity_factor) * _window(ev, scenario)
+        for tg in resolved:
+            apply_factor(avail, tg, factor)
+    if problems:
+        raise ScenarioError(problems)
+    return avail
+
+
+def apply_factor(avail: Availability, targets: Targets, factor: np.ndarray | float) -> None:
+    """Multiply the availability of ``targets`` by ``factor`` (scalar or per period), in place."""
+    if targets.links:
+        avail.link[list(targets.links)] *= factor
+    if targets.nodes:
+        avail.node[list(targets.nodes)] *= factor
+    if targets.supplies:
+        avail.supply[list(targets.supplies)] *= factor

@@ -1,0 +1,217 @@
+"""Solve the built model with HiGHS through Pyomo's persistent interface.
+
+:class:`Runner` holds one persistent HiGHS instance for one built model. ``solve()`` goes through
+Pyomo (``pyomo.contrib.solver`` HiGHS). For loops over many disruptions, :meth:`Runner.resolve`
+changes column bounds in bulk on the HiGHS instance that the persistent interface holds and
+re-runs warm (dual simplex), reading the solution as arrays through the Pyomo-variable ->
+HiGHS-column map; the tests check it against plain Pyomo solves.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+
+import highspy
+import numpy as np
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from corridors.disruption import Availability
+from corridors.model import MONEY_SCALE, BuiltModel, bound_arrays, set_bounds
+from corridors.scenario import SolverOptions
+
+#: Above this many columns ``method: auto`` uses interior point (faster cold on large LPs);
+#: below it dual simplex, which also warm-starts after bound changes.
+IPM_COLUMNS = 200_000
+
+
+class Status(str, Enum):
+    """Solver outcome. Only ``optimal`` is presented as an optimum."""
+
+    OPTIMAL = "optimal"
+    TIME_LIMIT = "time_limit"
+    ITERATION_LIMIT = "iteration_limit"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    ERROR = "error"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_ok(self) -> bool:
+        return self is Status.OPTIMAL
+
+    @classmethod
+    def from_highs(cls, status: highspy.HighsModelStatus) -> Status:
+        S = highspy.HighsModelStatus
+        table = {
+            S.kOptimal: cls.OPTIMAL,
+            S.kTimeLimit: cls.TIME_LIMIT,
+            S.kIterationLimit: cls.ITERATION_LIMIT,
+            S.kInfeasible: cls.INFEASIBLE,
+            S.kUnbounded: cls.UNBOUNDED,
+            S.kUnboundedOrInfeasible: cls.INFEASIBLE,
+            S.kLoadError: cls.ERROR,
+            S.kModelError: cls.ERROR,
+            S.kPresolveError: cls.ERROR,
+            S.kSolveError: cls.ERROR,
+            S.kPostsolveError: cls.ERROR,
+        }
+        return table.get(status, cls.UNKNOWN)
+
+
+@dataclass
+class Solution:
+    """Primal and dual values as arrays (quantities per period, money in USD)."""
+
+    status: Status
+    objective: float  # USD
+    flow: np.ndarray
+    supply: np.ndarray
+    unmet: np.ndarray
+    level: np.ndarray
+    withdraw: np.ndarray
+    inject: np.ndarray
+    balance_dual: np.ndarray | None  # USD per unit, (B, T)
+    throughput_dual: np.ndarray | None  # USD per PJ, (capped nodes, T)
+    flow_reduced_cost: np.ndarray | None  # USD per unit, (L, T)
+    seconds: float
+    iterations: int
+    method: str
+    has_solution: bool = True
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class Runner:
+    """One built model bound to one persistent HiGHS instance."""
+
+    def __init__(self, built: BuiltModel, options: SolverOptions | None = None):
+        self.built = built
+        self.options = options or SolverOptions()
+        self.opt = Highs()
+        self.opt.config.load_solutions = False
+        self.opt.config.raise_exception_on_nonoptimal_result = False
+        t0 = time.perf_counter()
+        self.opt.set_instance(built.model)
+        self.setup_seconds = time.perf_counter() - t0
+        self.highs: highspy.Highs = self.opt._solver_model
+        self._index_columns()
+        self._configure()
+
+    # -- column maps ---------------------------------------------------------------------
+    def _cols(self, var) -> np.ndarray:  # type: ignore[no-untyped-def]
+        vmap = self.opt._pyomo_var_to_solver_var_map
+        data = self.built.data
+        keys = sorted(var.keys())
+        if not keys:
+            return np.zeros((0, data.periods), dtype=np.int64)
+        n = max(k[0] for k in keys) + 1
+        out = np.full((n, data.periods), -1, dtype=np.int64)
+        for k in keys:
+            out[k] = vmap.get(id(var[k]), -1)
+        return out
+
+    def _index_columns(self) -> None:
+        m = self.built.model
+        self.col = {
+            name: self._cols(getattr(m, name))
+            for name in ("flow", "supply", "unmet", "level", "withdraw", "inject")
+        }
+        cmap = self.opt._pyomo_con_to_solver_con_map
+        B = len(self.built.data.balance_keys)
+        T = self.built.data.periods
+        self.row_balance = np.array(
+            [[cmap[m.balance[b, t]] for t in range(T)] for b in range(B)], dtype=np.int64
+        ).reshape(B, T)
+        caps = self.built.data.capped_nodes
+        self.capped_nodes = caps
+        self.row_throughput = np.array(
+            [[cmap[m.throughput[n, t]] for t in range(T)] for n in caps], dtype=np.int64
+        ).reshape(len(caps), T)
+
+    def _configure(self) -> None:
+        h = self.highs
+        h.setOptionValue("output_flag", False)
+        method = self.options.method
+        if method == "auto":
+            method = "ipm" if h.getNumCol() > IPM_COLUMNS else "simplex"
+        self.method = method
+        if self.options.threads is not None:
+            self.opt.config.threads = self.options.threads
+        if self.options.time_limit is not None:
+            self.opt.config.time_limit = self.options.time_limit
+        self.opt.config.solver_options = {"solver": method, "output_flag": False}
+
+    # -- solving -------------------------------------------------------------------------
+    def solve(self, avail: Availability | None = None) -> Solution:
+        """Solve through Pyomo (after setting the bounds of ``avail`` on the Pyomo model)."""
+        if avail is not None:
+            set_bounds(self.built, avail)
+        t0 = time.perf_counter()
+        self.opt.solve(self.built.model)
+        return self._read(time.perf_counter() - t0)
+
+    def resolve(self, avail: Availability) -> Solution:
+        """Warm re-solve after changing only bounds, directly on the HiGHS columns.
+
+        Equivalent to ``set_bounds`` + ``solve`` (the tests check it), without Pyomo's
+        per-variable update pass. The Pyomo model's own bounds are not touched.
+        """
+        h = self.highs
+        b = bound_arrays(self.built.data, avail)
+        inf = highspy.kHighsInf
+        cols, lbs, ubs = [], [], []
+        for name in ("flow", "supply", "unmet", "withdraw", "inject", "level"):
+            c = self.col[name]
+            if c.size == 0:
+                continue
+            ub = np.where(np.isinf(b[name]), inf, b[name])
+            lb = b["supply_lb"] if name == "supply" else np.zeros_like(ub)
+            cols.append(c.ravel())
+            lbs.append(lb.ravel())
+            ubs.append(ub.ravel())
+        c_all = np.concatenate(cols)
+        h.changeColsBounds(len(c_all), c_all, np.concatenate(lbs), np.concatenate(ubs))
+        if self.row_throughput.size:
+            limits = b["node_limit"][self.capped_nodes]
+            rows = self.row_throughput.ravel()
+            h.changeRowsBounds(len(rows), rows, np.full(len(rows), -inf), limits.ravel())
+        t0 = time.perf_counter()
+        h.run()
+        return self._read(time.perf_counter() - t0)
+
+    def _read(self, seconds: float) -> Solution:
+        h = self.highs
+        status = Status.from_highs(h.getModelStatus())
+        info = h.getInfo()
+        sol = h.getSolution()
+        has_primal = info.primal_solution_status == 2 and sol.value_valid
+        x = np.asarray(sol.col_value) if has_primal else None
+        rc = np.asarray(sol.col_dual) if sol.dual_valid else None
+        y = np.asarray(sol.row_dual) if sol.dual_valid else None
+
+        def take(name: str, arr: np.ndarray | None) -> np.ndarray:
+            c = self.col[name]
+            if arr is None:
+                return np.full(c.shape, np.nan)
+            return arr[c] if c.size else np.zeros(c.shape)
+
+        scale = 1.0 / MONEY_SCALE
+        obj = info.objective_function_value * scale if has_primal else float("nan")
+        return Solution(
+            status=status,
+            objective=obj,
+            flow=take("flow", x),
+            supply=take("supply", x),
+            unmet=take("unmet", x),
+            level=take("level", x),
+            withdraw=take("withdraw", x),
+            inject=take("inject", x),
+            balance_dual=y[self.row_balance] * scale if y is not None else None,
+            throughput_dual=y[self.row_throughput] * scale if y is not None else None,
+            flow_reduced_cost=rc[self.col["flow"]] * scale if rc is not None else None,
+            seconds=seconds,
+            iterations=int(info.simplex_iteration_count) + max(int(info.ipm_iteration_count), 0),
+            method=self.method,
+            has_solution=has_primal,
+        )

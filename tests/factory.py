@@ -1,0 +1,81 @@
+"""Build small hand-checkable networks and scenarios on disk for the tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+COMMODITIES = {
+    "crude_oil": {"unit": "Mt", "pj_per_unit": 42.3, "tonnes_per_unit": 1.0e6, "shortage_cost": 1000.0},
+    "lng": {"unit": "Mt", "pj_per_unit": 48.7, "tonnes_per_unit": 1.0e6, "shortage_cost": 1000.0},
+    "pipeline_gas": {"unit": "bcm", "pj_per_unit": 36.0, "tonnes_per_unit": 0.735e6, "shortage_cost": 1000.0},
+}
+
+
+def node(id: str, kind: str, lon: float, lat: float, country: str = "AAA", **props: Any) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"id": id, "kind": kind, "country": country, **props},
+    }
+
+
+def link(id: str, a: str, b: str, commodity: str = "crude_oil", mode: str = "pipeline", **props: Any) -> dict:
+    props.setdefault("length_km", 100.0)
+    return {
+        "type": "Feature",
+        "geometry": None,
+        "properties": {"id": id, "from": a, "to": b, "mode": mode, "commodity": commodity, **props},
+    }
+
+
+def write_case(
+    tmp: Path,
+    nodes: list[dict],
+    links: list[dict],
+    scenario: dict[str, Any],
+    name: str = "case.yaml",
+) -> Path:
+    """Write nodes.geojson, links.geojson and a scenario YAML into ``tmp``; return the YAML."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "nodes.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": nodes}))
+    (tmp / "links.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": links}))
+    doc = {
+        "name": scenario.pop("name", "case"),
+        "network": {"nodes": "nodes.geojson", "links": "links.geojson"},
+        "commodities": scenario.pop("commodities", COMMODITIES),
+        **scenario,
+    }
+    path = tmp / name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def diamond(tmp: Path, **overrides: Any) -> Path:
+    """Supplier s -> (a | b) -> demand d; via a costs 1+1, via b costs 2+2 per unit.
+
+    Capacities: s->a 6, a->d 10, s->b 10, b->d 10. Supply 20 at price 10, demand 10.
+    Optimum: 6 via a (cost 2), 4 via b (cost 4): transport 6*2 + 4*4 = 28, supply 100,
+    objective 128.
+    """
+    nodes = [
+        node("s", "supply", 0, 0),
+        node("a", "junction", 1, 1),
+        node("b", "chokepoint", 1, -1, capacity=1000.0),
+        node("d", "demand", 2, 0, country="BBB"),
+    ]
+    links = [
+        link("sa", "s", "a", capacity=6, cost=1),
+        link("ad", "a", "d", capacity=10, cost=1),
+        link("sb", "s", "b", capacity=10, cost=2, mode="sea"),
+        link("bd", "b", "d", capacity=10, cost=2, mode="sea"),
+    ]
+    scenario = {
+        "supply": [{"node": "s", "commodity": "crude_oil", "max": 20, "price": 10}],
+        "demand": [{"node": "d", "commodity": "crude_oil", "amount": 10}],
+        **overrides,
+    }
+    return write_case(tmp, nodes, links, scenario)

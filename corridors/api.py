@@ -168,7 +168,9 @@ def write_outputs(result: Result, out: str | Path, progress: Progress | None = N
     return written
 
 
-def run(scenario: str | Path | Scenario, out: str | Path, progress: Progress | None = None) -> Result:
+def run(
+    scenario: str | Path | Scenario, out: str | Path, progress: Progress | None = None
+) -> Result:
     """Load, solve and write every output of a scenario into ``out``."""
     t0 = time.perf_counter()
     result = solve(scenario, progress)

@@ -75,7 +75,9 @@ def _print_result(result, out_dir: Path, elapsed: float) -> None:  # type: ignor
         out.print("  unmet demand    none")
     exp = chokepoint_exposure(result)
     for c in ("crude_oil", "all_pj"):
-        part = exp[(exp["commodity"] == c) & (exp["share"] > 0.005)].sort_values("share", ascending=False)
+        part = exp[(exp["commodity"] == c) & (exp["share"] > 0.005)].sort_values(
+            "share", ascending=False
+        )
         if len(part):
             label = "energy" if c == "all_pj" else c
             shares = ", ".join(f"{r.chokepoint} {r.share:.0%}" for r in part.itertuples())
@@ -132,5 +134,7 @@ def main() -> None:
             sys.exit(exc.exit_code)
         if debug:
             raise
-        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} (run with --debug for a traceback)")
+        err.print(
+            f"[red]internal error:[/red] {type(exc).__name__}: {exc} (run with --debug for a traceback)"
+        )
         sys.exit(1)

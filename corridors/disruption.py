@@ -93,9 +93,7 @@ class TargetResolver:
             if kind not in self.names:
                 raise KeyError(f"unknown target kind '{kind}'{suggest(kind, TARGET_KINDS)}")
             if ident not in self.names[kind]:
-                raise KeyError(
-                    f"unknown {kind} '{ident}'{suggest(ident, self.names[kind])}"
-                )
+                raise KeyError(f"unknown {kind} '{ident}'{suggest(ident, self.names[kind])}")
             return self.names[kind][ident]
         hits = [k for k in TARGET_KINDS if name in self.names[k]]
         if not hits:
@@ -128,7 +126,11 @@ def _window(event: Disruption, scenario: Scenario) -> np.ndarray:
 
 
 def _offset_days(
-    value: int | dt.date | None, start: dt.date, period_days: float, default: float, end: bool = False
+    value: int | dt.date | None,
+    start: dt.date,
+    period_days: float,
+    default: float,
+    end: bool = False,
 ) -> float:
     if value is None:
         return default
@@ -161,7 +163,9 @@ def window_problems(scenario: Scenario) -> list[Problem]:
     return out
 
 
-def availability(scenario: Scenario, network: Network, resolver: TargetResolver | None = None) -> Availability:
+def availability(
+    scenario: Scenario, network: Network, resolver: TargetResolver | None = None
+) -> Availability:
     """Availability factors for the scenario's disruption events.
 
     Raises :class:`ScenarioError` naming every event with an unknown target (with a

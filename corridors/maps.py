@@ -43,9 +43,7 @@ def link_flows(result: Result) -> gpd.GeoDataFrame:
         }
     )
     agg["flow_per_year"] = agg["flow"] / years
-    agg["pj_per_year"] = agg["flow_per_year"] * agg["commodity"].map(
-        lambda c: com[c].pj_per_unit
-    )
+    agg["pj_per_year"] = agg["flow_per_year"] * agg["commodity"].map(lambda c: com[c].pj_per_unit)
     links = result.network.links
     agg["status"] = links.loc[agg.index, "status"].to_numpy()
     agg["capacity_per_year"] = links.loc[agg.index, "capacity"].astype(float).to_numpy()
@@ -60,7 +58,9 @@ def node_table(result: Result) -> gpd.GeoDataFrame:
     """Nodes with supplied volume and unmet demand over the horizon (PJ)."""
     nodes = result.network.nodes
     com = result.scenario.commodities
-    sup = result.supply.assign(pj=lambda d: d["supplied"] * d["commodity"].map(lambda c: com[c].pj_per_unit))
+    sup = result.supply.assign(
+        pj=lambda d: d["supplied"] * d["commodity"].map(lambda c: com[c].pj_per_unit)
+    )
     un = result.unmet.assign(
         pj=lambda d: d["unmet"] * d["commodity"].map(lambda c: com[c].pj_per_unit),
         dem_pj=lambda d: d["demand"] * d["commodity"].map(lambda c: com[c].pj_per_unit),
@@ -105,8 +105,14 @@ def plot_flows(result: Result, path: Path, dpi: int = 150) -> Path:
         peak = float(u["pj_per_year"].max()) or 1.0
         widths = 0.6 + 7.0 * np.sqrt(u["pj_per_year"] / peak)
         for (c, grp), w in ((g, widths[g[1].index]) for g in u.groupby("commodity")):
-            grp.plot(ax=ax, color=_colour(c, commodities), linewidth=w, alpha=0.75, zorder=3,
-                     capstyle="round")
+            grp.plot(
+                ax=ax,
+                color=_colour(c, commodities),
+                linewidth=w,
+                alpha=0.75,
+                zorder=3,
+                capstyle="round",
+            )
 
     nodes_m = nodes.to_crs(CRS_MAP)
     ends = nodes_m[nodes_m["kind"].isin(["supply"]) & (nodes_m["supplied_pj"] > 0)]
@@ -116,8 +122,15 @@ def plot_flows(result: Result, path: Path, dpi: int = 150) -> Path:
     short = nodes_m[nodes_m["unmet_pj"] > 1e-6]
     if len(short):
         size = 60 + 900 * short["unmet_pj"] / max(float(nodes_m["demand_pj"].max()), 1e-9)
-        ax.scatter(short.geometry.x, short.geometry.y, s=size, facecolors="none",
-                   edgecolors="#d62728", linewidths=2, zorder=6)
+        ax.scatter(
+            short.geometry.x,
+            short.geometry.y,
+            s=size,
+            facecolors="none",
+            edgecolors="#d62728",
+            linewidths=2,
+            zorder=6,
+        )
 
     exp = chokepoint_exposure(result)
     energy = exp[exp["commodity"] == "all_pj"].set_index("chokepoint")["share"]
@@ -128,9 +141,16 @@ def plot_flows(result: Result, path: Path, dpi: int = 150) -> Path:
     for row in chokes.itertuples():
         x, y = row.geometry.x, row.geometry.y
         cut = row.id in disrupted
-        ax.scatter([x], [y], s=70, marker="X" if cut else "D",
-                   color="#d62728" if cut else "#ff7f0e", edgecolors="black", linewidths=0.6,
-                   zorder=7)
+        ax.scatter(
+            [x],
+            [y],
+            s=70,
+            marker="X" if cut else "D",
+            color="#d62728" if cut else "#ff7f0e",
+            edgecolors="black",
+            linewidths=0.6,
+            zorder=7,
+        )
         share = float(energy.get(row.id, 0.0))
         label = f"{row.name or row.id}\n{share:.0%}" + (" (cut)" if cut else "")
         dy = 0.0
@@ -138,12 +158,20 @@ def plot_flows(result: Result, path: Path, dpi: int = 150) -> Path:
             if abs(px - x) < span * 0.06 and abs(py - (y + dy)) < span * 0.025:
                 dy -= span * 0.03
         placed.append((x, y + dy))
-        ax.annotate(label, (x, y), xytext=(6, 4 + dy / span * 800), textcoords="offset points",
-                    fontsize=7.5, zorder=8,
-                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
+        ax.annotate(
+            label,
+            (x, y),
+            xytext=(6, 4 + dy / span * 800),
+            textcoords="offset points",
+            fontsize=7.5,
+            zorder=8,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
 
     if result.network.basemap is not None:
-        b = gpd.GeoSeries.from_xy([bbox[0], bbox[2]], [bbox[1], bbox[3]], crs=CRS_WGS84).to_crs(CRS_MAP)
+        b = gpd.GeoSeries.from_xy([bbox[0], bbox[2]], [bbox[1], bbox[3]], crs=CRS_WGS84).to_crs(
+            CRS_MAP
+        )
         ax.set_xlim(b.x.min(), b.x.max())
         ax.set_ylim(b.y.min(), b.y.max())
     ax.set_xticks([])
@@ -153,13 +181,42 @@ def plot_flows(result: Result, path: Path, dpi: int = 150) -> Path:
         for c in commodities
         if c in set(used["commodity"])
     ]
-    handles.append(Line2D([0], [0], marker="D", color="w", markerfacecolor="#ff7f0e",
-                          markeredgecolor="black", markersize=7, label="chokepoint (share of energy imports)"))
-    handles.append(Line2D([0], [0], marker="s", color="w", markerfacecolor="#444444", markersize=7,
-                          label="demand region"))
+    handles.append(
+        Line2D(
+            [0],
+            [0],
+            marker="D",
+            color="w",
+            markerfacecolor="#ff7f0e",
+            markeredgecolor="black",
+            markersize=7,
+            label="chokepoint (share of energy imports)",
+        )
+    )
+    handles.append(
+        Line2D(
+            [0],
+            [0],
+            marker="s",
+            color="w",
+            markerfacecolor="#444444",
+            markersize=7,
+            label="demand region",
+        )
+    )
     if len(short):
-        handles.append(Line2D([0], [0], marker="o", color="w", markerfacecolor="none",
-                              markeredgecolor="#d62728", markersize=10, label="unmet demand"))
+        handles.append(
+            Line2D(
+                [0],
+                [0],
+                marker="o",
+                color="w",
+                markerfacecolor="none",
+                markeredgecolor="#d62728",
+                markersize=10,
+                label="unmet demand",
+            )
+        )
     ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
     sc = result.scenario
     total_unmet = result.unmet_pj()
@@ -168,8 +225,13 @@ def plot_flows(result: Result, path: Path, dpi: int = 150) -> Path:
         + (f" — unmet demand {total_unmet:,.0f} PJ" if total_unmet > 1e-6 else ""),
         fontsize=12,
     )
-    fig.text(0.01, 0.01, "corridors · data: geodata/SOURCES.md · basemap: Natural Earth 1:110m",
-             fontsize=7, color="#555555")
+    fig.text(
+        0.01,
+        0.01,
+        "corridors · data: geodata/SOURCES.md · basemap: Natural Earth 1:110m",
+        fontsize=7,
+        color="#555555",
+    )
     fig.tight_layout()
 
     def _save(p: Path) -> None:

@@ -73,7 +73,9 @@ def model_data(scenario: Scenario, network: Network) -> ModelData:
     emis = np.array(
         [
             com[c].tonnes_per_unit * km * ef.get(mode, {}).get(c, 0.0) * 1e-6
-            for c, km, mode in zip(links["commodity"], links["length_km"], links["mode"], strict=True)
+            for c, km, mode in zip(
+                links["commodity"], links["length_km"], links["mode"], strict=True
+            )
         ]
     )
     cap = links["capacity"].astype(float).to_numpy()
@@ -200,8 +202,7 @@ def _add_throughput(m: pyo.ConcreteModel, data: ModelData) -> None:
     def rule(m: pyo.ConcreteModel, n: int, t: int) -> pyo.Expression:
         node = data.node_ids[n]
         return (
-            sum(data.pj[data.link_com[i]] * m.flow[i, t] for i in into[node])
-            <= m.node_limit[n, t]
+            sum(data.pj[data.link_com[i]] * m.flow[i, t] for i in into[node]) <= m.node_limit[n, t]
         )
 
     m.throughput = pyo.Constraint(m.N_cap, m.T, rule=rule)
@@ -221,9 +222,7 @@ def _add_storage(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     m.storage_balance = pyo.Constraint(m.J, m.T, rule=rule)
     last = data.periods - 1
-    m.storage_final = pyo.Constraint(
-        m.J, rule=lambda m, j: m.level[j, last] >= data.storage[j][6]
-    )
+    m.storage_final = pyo.Constraint(m.J, rule=lambda m, j: m.level[j, last] >= data.storage[j][6])
 
 
 def _add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -237,13 +236,20 @@ def _add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     """
     sc = MONEY_SCALE
     m.emissions = pyo.Expression(
-        expr=sum(float(data.link_emis[i]) * m.flow[i, t] for i in m.L for t in m.T if data.link_emis[i])
+        expr=sum(
+            float(data.link_emis[i]) * m.flow[i, t] for i in m.L for t in m.T if data.link_emis[i]
+        )
     )
     m.cost_supply = pyo.Expression(
         expr=sum(sc * data.supply[s][4] * m.supply[s, t] for s in m.S for t in m.T)
     )
     m.cost_transport = pyo.Expression(
-        expr=sum(sc * float(data.link_cost[i]) * m.flow[i, t] for i in m.L for t in m.T if data.link_cost[i])
+        expr=sum(
+            sc * float(data.link_cost[i]) * m.flow[i, t]
+            for i in m.L
+            for t in m.T
+            if data.link_cost[i]
+        )
     )
     m.cost_carbon = pyo.Expression(expr=sc * data.carbon_price * m.emissions)
     m.cost_shortage = pyo.Expression(
@@ -271,12 +277,12 @@ def build_model(data: ModelData, avail: Availability) -> BuiltModel:
 def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
     """Upper bounds per variable family for an availability (inf = unbounded).
 
-        flow[l,t]     ≤ cap_l · a_l,t · d_t      (unlimited links: 0 when a_l,t = 0)
-        supply[s,t]   ∈ [min_s·d_t, max_s · a_s,t · d_t]
-        unmet[k,t]    ≤ demand_k · d_t
-        withdraw[j,t] ≤ rate_out_j · a_n(j),t · d_t ; inject[j,t] ≤ rate_in_j · d_t
-        level[j,t]    ≤ capacity_j
-        node limit    = cap_n · a_n,t · d_t
+    flow[l,t]     ≤ cap_l · a_l,t · d_t      (unlimited links: 0 when a_l,t = 0)
+    supply[s,t]   ∈ [min_s·d_t, max_s · a_s,t · d_t]
+    unmet[k,t]    ≤ demand_k · d_t
+    withdraw[j,t] ≤ rate_out_j · a_n(j),t · d_t ; inject[j,t] ≤ rate_in_j · d_t
+    level[j,t]    ≤ capacity_j
+    node limit    = cap_n · a_n,t · d_t
     """
     d = data.d[None, :]
     cap = np.where(np.isfinite(data.link_cap), data.link_cap, np.inf)[:, None]

@@ -319,7 +319,9 @@ def _check_scenario_refs(scenario: Scenario, nodes: pd.DataFrame, problems: list
             if entry.node not in ids:
                 problems.append(
                     Problem(
-                        file, f"{key}[{i}].node", f"unknown node '{entry.node}'{suggest(entry.node, ids)}"
+                        file,
+                        f"{key}[{i}].node",
+                        f"unknown node '{entry.node}'{suggest(entry.node, ids)}",
                     )
                 )
 

@@ -96,7 +96,9 @@ def make_result(
     if sol.flow_reduced_cost is not None:
         # Shadow price of capacity: what one more unit of capacity in the period would save.
         at_cap = np.isfinite(cap) & (sol.flow >= cap - 1e-6) & (cap > 0)
-        flows["shadow_price"] = np.where(at_cap, np.maximum(-sol.flow_reduced_cost, 0.0), 0.0).ravel()
+        flows["shadow_price"] = np.where(
+            at_cap, np.maximum(-sol.flow_reduced_cost, 0.0), 0.0
+        ).ravel()
     else:
         flows["shadow_price"] = np.nan
 
@@ -140,12 +142,12 @@ def make_result(
             "node": np.repeat([k[0] for k in keys], T),
             "commodity": np.repeat([k[1] for k in keys], T),
             "period": np.tile(periods, len(keys)),
-            "marginal_cost": (
-                sol.balance_dual.ravel() if sol.balance_dual is not None else np.nan
-            ),
+            "marginal_cost": (sol.balance_dual.ravel() if sol.balance_dual is not None else np.nan),
         }
     )
-    binding = flows.loc[flows["shadow_price"] > TOL, ["link", "period", "flow", "capacity", "shadow_price"]]
+    binding = flows.loc[
+        flows["shadow_price"] > TOL, ["link", "period", "flow", "capacity", "shadow_price"]
+    ]
     binding = binding.rename(columns={"link": "element"}).assign(kind="link", unit="USD per unit")
     if sol.throughput_dual is not None and len(data.capped_nodes):
         node_rows = [
@@ -167,7 +169,9 @@ def make_result(
     binding = binding.reset_index(drop=True)
 
     cost = {
-        "supply": float(np.nansum(_clean(sol.supply) * np.array([s[4] for s in sup]).reshape(-1, 1))),
+        "supply": float(
+            np.nansum(_clean(sol.supply) * np.array([s[4] for s in sup]).reshape(-1, 1))
+        ),
         "transport": float(np.nansum(_clean(sol.flow) * data.link_cost[:, None])),
         "carbon": float(np.nansum(_clean(sol.flow) * data.link_emis[:, None])) * data.carbon_price,
         "shortage": float(

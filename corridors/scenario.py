@@ -275,9 +275,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return keys
 
 
-def _pydantic_problems(
-    exc: ValidationError, file: str, skip_missing: bool
-) -> list[Problem]:
+def _pydantic_problems(exc: ValidationError, file: str, skip_missing: bool) -> list[Problem]:
     problems = []
     for err in exc.errors():
         loc = tuple(err["loc"])
@@ -308,7 +306,15 @@ def _pydantic_problems(
     return unique
 
 
-_UNION_TAGS = {"str", "tuple[str, ...]", "int", "date", "float", "none", "function-after[_min_below_max(), Supply]"}
+_UNION_TAGS = {
+    "str",
+    "tuple[str, ...]",
+    "int",
+    "date",
+    "float",
+    "none",
+    "function-after[_min_below_max(), Supply]",
+}
 
 
 def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
@@ -355,7 +361,9 @@ def load_scenario(path: str | Path) -> Scenario:
         if resolved in seen:
             cycle = " -> ".join(p.name for p in [*seen, resolved])
             problems.append(
-                Problem(str(current), "extends", f"scenario extends itself ({cycle}); remove the loop")
+                Problem(
+                    str(current), "extends", f"scenario extends itself ({cycle}); remove the loop"
+                )
             )
             break
         seen.append(resolved)
@@ -372,9 +380,7 @@ def load_scenario(path: str | Path) -> Scenario:
         else:
             parent = current.parent / ext
             if not parent.exists():
-                problems.append(
-                    Problem(str(current), "extends", f"file not found: {ext}")
-                )
+                problems.append(Problem(str(current), "extends", f"file not found: {ext}"))
                 current = None
             else:
                 current = parent
@@ -422,14 +428,22 @@ def _check_internal(s: Scenario, file: str) -> None:
             k = (entry.node, entry.commodity)
             if k in seen:
                 problems.append(
-                    Problem(file, f"{key}[{i}]", f"duplicate entry for {k[0]}/{k[1]} (also {key}[{seen[k]}])")
+                    Problem(
+                        file,
+                        f"{key}[{i}]",
+                        f"duplicate entry for {k[0]}/{k[1]} (also {key}[{seen[k]}])",
+                    )
                 )
             seen[k] = i
     for mode, table in s.emission_factors.items():
         for com in table:
             if com not in known:
                 problems.append(
-                    Problem(file, f"emission_factors.{mode}.{com}", f"unknown commodity '{com}'{suggest(com, known)}")
+                    Problem(
+                        file,
+                        f"emission_factors.{mode}.{com}",
+                        f"unknown commodity '{com}'{suggest(com, known)}",
+                    )
                 )
     for i, d in enumerate(s.disruptions):
         for key in ("start", "end"):

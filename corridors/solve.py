@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import highspy
 import numpy as np
@@ -26,7 +26,7 @@ from corridors.scenario import SolverOptions
 IPM_COLUMNS = 200_000
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Solver outcome. Only ``optimal`` is presented as an optimum."""
 
     OPTIMAL = "optimal"

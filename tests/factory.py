@@ -9,9 +9,19 @@ from typing import Any
 import yaml
 
 COMMODITIES = {
-    "crude_oil": {"unit": "Mt", "pj_per_unit": 42.3, "tonnes_per_unit": 1.0e6, "shortage_cost": 1000.0},
+    "crude_oil": {
+        "unit": "Mt",
+        "pj_per_unit": 42.3,
+        "tonnes_per_unit": 1.0e6,
+        "shortage_cost": 1000.0,
+    },
     "lng": {"unit": "Mt", "pj_per_unit": 48.7, "tonnes_per_unit": 1.0e6, "shortage_cost": 1000.0},
-    "pipeline_gas": {"unit": "bcm", "pj_per_unit": 36.0, "tonnes_per_unit": 0.735e6, "shortage_cost": 1000.0},
+    "pipeline_gas": {
+        "unit": "bcm",
+        "pj_per_unit": 36.0,
+        "tonnes_per_unit": 0.735e6,
+        "shortage_cost": 1000.0,
+    },
 }
 
 
@@ -23,7 +33,9 @@ def node(id: str, kind: str, lon: float, lat: float, country: str = "AAA", **pro
     }
 
 
-def link(id: str, a: str, b: str, commodity: str = "crude_oil", mode: str = "pipeline", **props: Any) -> dict:
+def link(
+    id: str, a: str, b: str, commodity: str = "crude_oil", mode: str = "pipeline", **props: Any
+) -> dict:
     props.setdefault("length_km", 100.0)
     return {
         "type": "Feature",

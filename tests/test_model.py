@@ -98,9 +98,9 @@ def test_regasification_converts_units_with_efficiency(tmp_path):
     lng = 30 / eta
     assert flows_of(r)["regas"] == pytest.approx(lng)
     assert r.objective == pytest.approx(lng * (100 + 5 + 2))
-    assert r.prices.set_index(["node", "commodity"]).loc[("d", "pipeline_gas"), "marginal_cost"] == (
-        pytest.approx(107 / eta)
-    )
+    assert r.prices.set_index(["node", "commodity"]).loc[
+        ("d", "pipeline_gas"), "marginal_cost"
+    ] == (pytest.approx(107 / eta))
 
 
 def test_storage_bridges_a_timed_disruption(tmp_path):

@@ -5,7 +5,8 @@ An event keeps ``capacity_factor`` of its targets' capacity during its window. A
 so closing a strait cuts every lane through it; a supply node's exports are cut too. A link
 target cuts the link (both directions of a bidirectional link); a corridor target cuts every
 link tagged with it; a country target (ISO 3166-1 alpha-3) cuts the supplies of that country.
-Overlapping events multiply. A window given as dates covers a period partly: the period keeps
+Overlapping events multiply. An event with a ``probability`` is a possible event: it is not
+applied to a plain run, only sampled by Monte Carlo (see :func:`sample_events`). A window given as dates covers a period partly: the period keeps
 ``1 - (1 - factor) * overlap``, with ``overlap`` the covered fraction of the period.
 """
 
@@ -186,6 +187,8 @@ def availability(
                 problems.append(Problem(file, f"disruptions[{i}].target", str(exc.args[0])))
         if problems:
             continue
+        if ev.probability is not None:
+            continue  # a possible event: sampled by Monte Carlo, not applied to every run
         factor = 1.0 - (1.0 - ev.capacity_factor) * _window(ev, scenario)
         for tg in resolved:
             apply_factor(avail, tg, factor)
@@ -202,3 +205,114 @@ def apply_factor(avail: Availability, targets: Targets, factor: np.ndarray | flo
         avail.node[list(targets.nodes)] *= factor
     if targets.supplies:
         avail.supply[list(targets.supplies)] *= factor
+
+
+# --------------------------------------------------------------------------- element catalog
+
+LINK_MODES = ("pipeline", "sea", "rail", "conversion")
+NODE_KINDS = ("chokepoint", "port", "border", "terminal", "junction", "supply", "demand", "storage")
+GROUP_CLASSES = ("supplier", "corridor")
+ELEMENT_CLASSES = LINK_MODES + NODE_KINDS + GROUP_CLASSES
+
+
+@dataclass(frozen=True)
+class Element:
+    """Something that can be lost: a link, a node, a supplier country or a corridor."""
+
+    name: str
+    """Target name as a user writes it (``kind:id`` where a plain id would be ambiguous)."""
+    cls: str
+    """Element class: a link mode, a node kind, ``supplier`` or ``corridor``."""
+    targets: Targets
+
+
+def parse_classes(spec: str | None) -> tuple[str, ...]:
+    """``"chokepoint,pipeline"`` -> classes; ``None``/``"all"`` -> every class."""
+    if spec is None or spec.strip() in ("", "all"):
+        return ELEMENT_CLASSES
+    out = []
+    for part in spec.split(","):
+        part = part.strip()
+        if part not in ELEMENT_CLASSES:
+            raise ScenarioError(
+                [
+                    Problem(
+                        "",
+                        "--elements",
+                        f"unknown element class '{part}'{suggest(part, ELEMENT_CLASSES)}; "
+                        f"choose from {', '.join(ELEMENT_CLASSES)}",
+                    )
+                ]
+            )
+        out.append(part)
+    return tuple(dict.fromkeys(out))
+
+
+def elements(network: Network, resolver: TargetResolver, classes: tuple[str, ...]) -> list[Element]:
+    """Every element of the given classes, in a stable order (class, then id)."""
+
+    def name(kind: str, ident: str) -> str:
+        hits = [k for k in TARGET_KINDS if ident in resolver.names[k]]
+        return ident if hits == [kind] else f"{kind}:{ident}"
+
+    out: list[Element] = []
+    links = network.links[~network.links.index.str.endswith(REVERSE_SUFFIX)]
+    nodes = network.nodes
+    for cls in classes:
+        if cls in LINK_MODES:
+            for lid in sorted(links.index[links["mode"] == cls]):
+                out.append(Element(name("link", lid), cls, resolver.names["link"][lid]))
+        elif cls in NODE_KINDS:
+            for nid in sorted(nodes.index[nodes["kind"] == cls]):
+                out.append(Element(name("node", nid), cls, resolver.names["node"][nid]))
+        elif cls == "supplier":
+            for c in sorted(resolver.names["country"]):
+                out.append(Element(name("country", c), cls, resolver.names["country"][c]))
+        elif cls == "corridor":
+            for c in sorted(resolver.names["corridor"]):
+                out.append(Element(name("corridor", c), cls, resolver.names["corridor"][c]))
+    return out
+
+
+@dataclass(frozen=True)
+class SampledEvent:
+    """One event drawn in one Monte Carlo run: target names and per-period factors."""
+
+    names: tuple[str, ...]
+    factor: tuple[float, ...]
+
+
+def possible_events(scenario: Scenario) -> list[tuple[int, Disruption]]:
+    """The scenario's events that carry a probability (Monte Carlo candidates)."""
+    return [(i, d) for i, d in enumerate(scenario.disruptions) if d.probability is not None]
+
+
+def sample_events(scenario: Scenario, n: int, seed: int) -> list[list[SampledEvent]]:
+    """Draw ``n`` runs. In each, event i happens with its ``probability``; it starts at a
+    uniformly drawn day of the horizon and lasts ``duration_days`` (default: the whole
+    horizon), keeping ``capacity_factor`` meanwhile. Runs are drawn up front from one seeded
+    generator, so results do not depend on how runs are spread over workers.
+    """
+    rng = np.random.default_rng(seed)
+    h = scenario.horizon
+    total = h.periods * h.period_days
+    t0 = np.arange(h.periods) * h.period_days
+    t1 = t0 + h.period_days
+    events = possible_events(scenario)
+    runs: list[list[SampledEvent]] = []
+    for _ in range(n):
+        happened = rng.random(len(events))
+        starts = rng.random(len(events)) * total
+        run: list[SampledEvent] = []
+        for (_i, ev), u, s in zip(events, happened, starts, strict=True):
+            if u >= (ev.probability or 0.0):
+                continue
+            if ev.duration_days is None:
+                s, e = 0.0, total
+            else:
+                e = min(total, s + ev.duration_days)
+            cover = np.clip(np.minimum(t1, e) - np.maximum(t0, s), 0, None) / h.period_days
+            factor = 1.0 - (1.0 - ev.capacity_factor) * cover
+            run.append(SampledEvent(ev.targets, tuple(float(x) for x in factor)))
+        runs.append(run)
+    return runs

@@ -133,6 +133,8 @@ class BuiltModel:
 
     model: pyo.ConcreteModel
     data: ModelData
+    bounds: dict[str, np.ndarray] = field(default_factory=dict)
+    """The bounds last set on the Pyomo model (see :func:`set_bounds`)."""
 
 
 def _add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -331,4 +333,5 @@ def set_bounds(built: BuiltModel, avail: Availability) -> dict[str, np.ndarray]:
             m.level[j, t].setub(float(b["level"][j, t]))
         for n in m.N_cap:
             m.node_limit[n, t] = float(b["node_limit"][n, t])
+    built.bounds = b
     return b

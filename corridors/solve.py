@@ -97,6 +97,7 @@ class Runner:
         self.highs: highspy.Highs = self.opt._solver_model
         self._index_columns()
         self._configure()
+        self._direct = False
 
     # -- column maps ---------------------------------------------------------------------
     def _cols(self, var) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -128,6 +129,25 @@ class Runner:
         self.row_throughput = np.array(
             [[cmap[m.throughput[n, t]] for t in range(T)] for n in caps], dtype=np.int64
         ).reshape(len(caps), T)
+        # what HiGHS holds now, in the order _apply() lays bounds out
+        self._col_names = [
+            n
+            for n in ("flow", "supply", "unmet", "withdraw", "inject", "level")
+            if self.col[n].size
+        ]
+        self._col_index = (
+            np.concatenate([self.col[n].ravel() for n in self._col_names]).astype(np.int32)
+            if self._col_names
+            else np.zeros(0, dtype=np.int32)
+        )
+        lp = self.opt._solver_model.getLp()
+        self._col_lb = np.asarray(lp.col_lower_)[self._col_index].astype(float)
+        self._col_ub = np.asarray(lp.col_upper_)[self._col_index].astype(float)
+        self._row_ub = (
+            np.asarray(lp.row_upper_)[self.row_throughput.ravel()].astype(float)
+            if self.row_throughput.size
+            else np.zeros(0)
+        )
 
     def _configure(self) -> None:
         h = self.highs
@@ -145,40 +165,62 @@ class Runner:
     # -- solving -------------------------------------------------------------------------
     def solve(self, avail: Availability | None = None) -> Solution:
         """Solve through Pyomo (after setting the bounds of ``avail`` on the Pyomo model)."""
+        if self._direct:
+            # resolve() changed HiGHS directly: put back what Pyomo believes is there
+            self._apply(self.built.bounds)
+            self._direct = False
         if avail is not None:
             set_bounds(self.built, avail)
         t0 = time.perf_counter()
         self.opt.solve(self.built.model)
-        return self._read(time.perf_counter() - t0)
+        seconds = time.perf_counter() - t0
+        # Pyomo has now pushed the model's bounds to HiGHS: remember them as current
+        self._col_lb, self._col_ub, self._row_ub = self._layout(self.built.bounds)
+        return self._read(seconds)
 
     def resolve(self, avail: Availability) -> Solution:
         """Warm re-solve after changing only bounds, directly on the HiGHS columns.
 
         Equivalent to ``set_bounds`` + ``solve`` (the tests check it), without Pyomo's
-        per-variable update pass. The Pyomo model's own bounds are not touched.
+        per-variable update pass: only the columns and rows whose bounds differ from the
+        previous solve are changed. The Pyomo model's own bounds are not touched.
         """
-        h = self.highs
-        b = bound_arrays(self.built.data, avail)
+        self._apply(bound_arrays(self.built.data, avail))
+        self._direct = True
+        t0 = time.perf_counter()
+        self.highs.run()
+        return self._read(time.perf_counter() - t0)
+
+    def _layout(self, b: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Column lower/upper bounds and throughput row limits in HiGHS order."""
         inf = highspy.kHighsInf
-        cols, lbs, ubs = [], [], []
-        for name in ("flow", "supply", "unmet", "withdraw", "inject", "level"):
-            c = self.col[name]
-            if c.size == 0:
-                continue
+        lbs, ubs = [np.zeros(0)], [np.zeros(0)]
+        for name in self._col_names:
             ub = np.where(np.isinf(b[name]), inf, b[name])
             lb = b["supply_lb"] if name == "supply" else np.zeros_like(ub)
-            cols.append(c.ravel())
             lbs.append(lb.ravel())
             ubs.append(ub.ravel())
-        c_all = np.concatenate(cols)
-        h.changeColsBounds(len(c_all), c_all, np.concatenate(lbs), np.concatenate(ubs))
+        rows = (
+            b["node_limit"][self.capped_nodes].ravel() if self.row_throughput.size else np.zeros(0)
+        )
+        return np.concatenate(lbs), np.concatenate(ubs), rows
+
+    def _apply(self, b: dict[str, np.ndarray]) -> None:
+        """Set HiGHS column/row bounds to ``b`` (arrays from ``bound_arrays``), changes only."""
+        h = self.highs
+        inf = highspy.kHighsInf
+        lb, ub, limits = self._layout(b)
+        changed = np.flatnonzero((lb != self._col_lb) | (ub != self._col_ub))
+        if changed.size:
+            h.changeColsBounds(changed.size, self._col_index[changed], lb[changed], ub[changed])
+            self._col_lb[changed] = lb[changed]
+            self._col_ub[changed] = ub[changed]
         if self.row_throughput.size:
-            limits = b["node_limit"][self.capped_nodes]
-            rows = self.row_throughput.ravel()
-            h.changeRowsBounds(len(rows), rows, np.full(len(rows), -inf), limits.ravel())
-        t0 = time.perf_counter()
-        h.run()
-        return self._read(time.perf_counter() - t0)
+            changed = np.flatnonzero(limits != self._row_ub)
+            if changed.size:
+                rows = self.row_throughput.ravel()[changed]
+                h.changeRowsBounds(changed.size, rows, np.full(changed.size, -inf), limits[changed])
+                self._row_ub[changed] = limits[changed]
 
     def _read(self, seconds: float) -> Solution:
         h = self.highs

@@ -12,13 +12,16 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
-from corridors.errors import CorridorsError
+from corridors.errors import CorridorsError, Problem
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="Plan and research energy import corridors (min-cost flow, disruption, diversification).",
+    help="Plan and research energy import corridors (min-cost flow, disruption, diversification)."
+    "\n\nExample: corridors validate scenarios/baseline.yaml && "
+    "corridors run scenarios/baseline.yaml --out results/baseline",
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, highlight=False)
@@ -86,6 +89,92 @@ def _print_result(result, out_dir: Path, elapsed: float) -> None:  # type: ignor
 
 
 @app.command()
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "results/sweep"
+    ),
+    k: Annotated[
+        int | None, typer.Option("--k", help="Lose every combination of up to K elements.")
+    ] = None,
+    elements: Annotated[
+        str | None,
+        typer.Option(
+            "--elements",
+            help="Element classes, comma-separated: link modes (pipeline, sea, rail, conversion), "
+            "node kinds (chokepoint, port, border, terminal, junction, supply, demand, storage), "
+            "supplier, corridor. Default: all.",
+        ),
+    ] = None,
+    monte_carlo: Annotated[
+        int | None,
+        typer.Option("--monte-carlo", help="Draw N runs from the events' probabilities."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed for --monte-carlo.")] = 0,
+    cvar_level: Annotated[float, typer.Option("--cvar", help="CVaR level, e.g. 0.95.")] = 0.95,
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Local worker processes.")] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Finish an interrupted sweep.")] = False,
+) -> None:
+    """Enumerate losses of up to K elements (N-k) or sample random events (Monte Carlo).
+
+    Writes DIR/sweep.csv (one row per case), DIR/ranking.csv and, for Monte Carlo,
+    DIR/montecarlo.json.
+
+    Example: corridors sweep scenarios/baseline.yaml --k 2 --elements chokepoint,pipeline,supplier
+    --workers 2 --out results/n2
+    """
+    from corridors.sweep import run_sweep
+
+    if not 0 < cvar_level < 1:
+        raise CorridorsError(f"--cvar must be between 0 and 1 (got {cvar_level})")
+    if workers < 1:
+        raise CorridorsError(f"--workers must be at least 1 (got {workers})")
+    last = [0.0]
+
+    def tick(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if not _state["quiet"] and (now - last[0] > 2 or done == total):
+            last[0] = now
+            err.print(f"[dim]… {done}/{total} cases[/dim]")
+
+    res = run_sweep(
+        scenario,
+        out_dir,
+        k=k,
+        element_classes=elements,
+        monte_carlo=monte_carlo,
+        seed=seed,
+        cvar_level=cvar_level,
+        workers=workers,
+        scheduler=scheduler,
+        resume=resume,
+        progress=tick,
+    )
+    n = len(res.table)
+    out.print(
+        f"[bold]{n} cases[/bold] ({res.solved} solved now) in {res.seconds:.1f} s -> {out_dir}"
+    )
+    top = res.ranking.head(10)
+    col = "unmet_alone" if "unmet_alone" in top.columns else "excess_unmet"
+    for r in top.itertuples(index=False):
+        out.print(f"  {r.rank:>3}. {r.element:<40} {getattr(r, col):>12,.1f} PJ unmet")
+    if res.stats:
+        st = res.stats
+        out.print(
+            f"  expected unmet {st['expected_unmet_pj']:,.1f} PJ; "
+            f"CVaR{st['cvar_level']:.0%} {st['cvar_unmet_pj']:,.1f} PJ; "
+            f"P(any unmet) {st['probability_any_unmet']:.1%}"
+        )
+    bad = int((res.table["status"] != "optimal").sum())
+    if bad:
+        out.print(f"  [red]{bad} cases not solved to optimality (see status column)[/red]")
+
+
+@app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")],
 ) -> None:
@@ -97,7 +186,7 @@ def validate(
     from corridors.network import load_network
     from corridors.scenario import load_scenario
 
-    problems: list[str] = []
+    problems: list[Problem] = []
     for f in files:
         try:
             s = load_scenario(f)
@@ -105,9 +194,11 @@ def validate(
             availability(s, net)
             out.print(f"[green]ok[/green]  {f}  ({len(net.nodes)} nodes, {len(net.links)} links)")
         except CorridorsError as exc:
-            problems.extend(str(p) for p in exc.problems)
+            if _state["debug"]:
+                raise
+            problems.extend(exc.problems)
     if problems:
-        raise CorridorsError("\n".join(problems))
+        raise CorridorsError(problems)
 
 
 def main() -> None:
@@ -119,7 +210,12 @@ def main() -> None:
         if debug:
             raise
         for p in exc.problems:
-            err.print(f"[red]error:[/red] {p}", soft_wrap=True)
+            # Text, not markup: ids and key paths like supply[0] must print as they are.
+            line = " ".join(str(p).split())  # one line per problem
+            err.print(Text.assemble(("error:", "red"), " ", line), soft_wrap=True)
+        n = len(exc.problems)
+        if n > 1:
+            err.print(f"{n} problems found", soft_wrap=True)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -127,11 +223,13 @@ def main() -> None:
         err.print("aborted")
         sys.exit(130)
     except Exception as exc:  # click usage errors and unexpected failures
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        # Typer may bundle its own copy of click, so match click's exceptions by name.
+        names = {c.__name__ for c in type(exc).__mro__}
+        if "NoArgsIsHelpError" in names:  # help was already shown
+            sys.exit(0)
+        if "ClickException" in names:
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         if debug:
             raise
         err.print(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -28,9 +30,11 @@ class CorridorsError(Exception):
     found, so that a user fixes a file in one pass.
     """
 
-    def __init__(self, problems: Iterable[Problem] | str):
+    def __init__(self, problems: Iterable[Problem] | Problem | str):
         if isinstance(problems, str):
             problems = [Problem("", "", problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
@@ -49,3 +53,37 @@ def suggest(word: str, choices: Iterable[str], n: int = 1) -> str:
     if not matches:
         return ""
     return " (did you mean " + " or ".join(f"'{m}'" for m in matches) + "?)"
+
+
+_TYPE_MESSAGES = {
+    "model_type": "must be a mapping of keys (key: value)",
+    "model_attributes_type": "must be a mapping of keys (key: value)",
+    "dict_type": "must be a mapping of keys (key: value)",
+    "tuple_type": "must be a list",
+    "list_type": "must be a list",
+}
+
+
+def pydantic_message(err: Mapping[str, Any]) -> str:
+    """A short planner-readable message for one pydantic error (no location)."""
+    kind = err.get("type", "")
+    value = err.get("input")
+    if kind in _TYPE_MESSAGES:
+        msg = _TYPE_MESSAGES[kind]
+    else:
+        msg = str(err.get("msg", "invalid value"))
+        for prefix in ("Value error, ", "Assertion failed, "):
+            if msg.startswith(prefix):
+                msg = msg[len(prefix) :]
+        if msg.startswith("Input should be "):
+            msg = "must be " + msg[len("Input should be ") :]
+        if kind.endswith("_parsing"):  # "..., unable to parse string as a number"
+            msg = msg.split(",")[0]
+        msg = msg.replace("greater than or equal to", "at least")
+        msg = msg.replace("less than or equal to", "at most")
+    if not isinstance(value, dict | list | tuple):
+        msg += f" (got {value!r})"
+    if kind == "literal_error" and isinstance(value, str):
+        expected = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        msg += suggest(value, expected)
+    return msg

@@ -466,7 +466,7 @@ def _run_dask(
             "--scheduler needs dask.distributed: pip install 'corridors[dask]'"
         ) from exc
     try:
-        client = Client(address, timeout="5s", set_as_default=False)
+        client = Client(address, timeout="5s")
     except (OSError, TimeoutError) as exc:
         raise CorridorsError(
             Problem("", "--scheduler", f"cannot reach the Dask scheduler at {address} ({exc})")

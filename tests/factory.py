@@ -91,3 +91,47 @@ def diamond(tmp: Path, **overrides: Any) -> Path:
         **overrides,
     }
     return write_case(tmp, nodes, links, scenario)
+
+
+def random_network(
+    tmp: Path, seed: int, n: int = 12, extra_edges: int = 30, **overrides: Any
+) -> Path:
+    """A random connected network with two suppliers and two demand nodes (crude oil)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    nodes = [node(f"n{i}", "junction", float(i), float(rng.uniform(-5, 5))) for i in range(n)]
+    nodes[0]["properties"]["kind"] = "supply"
+    nodes[1]["properties"]["kind"] = "supply"
+    nodes[1]["properties"]["country"] = "BBB"
+    nodes[n - 1]["properties"]["kind"] = "demand"
+    nodes[n - 2]["properties"]["kind"] = "demand"
+    nodes[n // 2]["properties"]["kind"] = "chokepoint"
+    edges = {(i, i + 1) for i in range(n - 1)}
+    while len(edges) < n - 1 + extra_edges:
+        a, b = (int(x) for x in rng.choice(n, 2, replace=False))
+        if a < b:
+            edges.add((a, b))
+    links = [
+        link(
+            f"e{a}_{b}",
+            f"n{a}",
+            f"n{b}",
+            capacity=float(rng.integers(5, 30)),
+            cost=float(rng.integers(1, 20)),
+            mode="sea" if (a + b) % 3 == 0 else "pipeline",
+        )
+        for a, b in sorted(edges)
+    ]
+    scenario = {
+        "supply": [
+            {"node": "n0", "commodity": "crude_oil", "max": 40, "price": 5},
+            {"node": "n1", "commodity": "crude_oil", "max": 30, "price": 8},
+        ],
+        "demand": [
+            {"node": f"n{n - 1}", "commodity": "crude_oil", "amount": 25},
+            {"node": f"n{n - 2}", "commodity": "crude_oil", "amount": 20},
+        ],
+        **overrides,
+    }
+    return write_case(tmp, nodes, links, scenario)

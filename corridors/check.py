@@ -59,7 +59,11 @@ def check_invariants(result: Result, tol: float = 1e-6) -> list[str]:
     eta = {
         lid: conversion_factor(e, com[ci].pj_per_unit, com[co].pj_per_unit)
         for lid, e, ci, co in zip(
-            links.index, links["efficiency"], links["commodity"], links["output_commodity"], strict=True
+            links.index,
+            links["efficiency"],
+            links["commodity"],
+            links["output_commodity"],
+            strict=True,
         )
     }
     expected = fl["link"].map(eta) * fl["flow"]

@@ -175,6 +175,44 @@ def sweep(
 
 
 @app.command()
+def n1(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    area: Annotated[str, typer.Option("--area", help="Gas importing area: a country (ISO3).")],
+    peak_factor: Annotated[
+        float, typer.Option("--peak-factor", help="Peak-day demand / average-day demand.")
+    ] = 1.0,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Write n1.json here.")] = None,
+) -> None:
+    """EU N-1 infrastructure standard for a gas area, next to a flow-based N-1 (re-solved).
+
+    Example: corridors n1 scenarios/baseline.yaml --area CHN --peak-factor 1.3
+    """
+    from corridors.api import prepare
+    from corridors.n1 import eu_n1, flow_n1
+    from corridors.results import write_json
+
+    if peak_factor <= 0:
+        raise CorridorsError(f"--peak-factor must be positive (got {peak_factor})")
+    prep = prepare(scenario, _progress)
+    formula = eu_n1(prep, area, peak_factor=peak_factor)
+    flow = flow_n1(prep, area)
+    t = formula["terms_mcm_per_day"]
+    out.print(
+        f"[bold]EU N-1 for {area}[/bold]: {formula['n1_percent']:.1f} %"
+        f" ({'meets' if formula['meets_standard'] else 'fails'} the 100 % standard)"
+    )
+    out.print("  " + ", ".join(f"{k} {v:,.0f}" for k, v in t.items()) + " (mcm/d)")
+    out.print(f"  largest infrastructure: {formula['largest_infrastructure']}")
+    out.print(
+        f"[bold]flow-based N-1[/bold]: worst single loss {flow['worst_element']} leaves "
+        f"{flow['worst_unmet_pj']:,.1f} PJ of gas unmet; {flow['share_met_percent']:.1f} % of gas "
+        f"demand met ({flow['elements_tested']} elements tested)"
+    )
+    if out_dir is not None:
+        write_json(Path(out_dir) / "n1.json", {"formula": formula, "flow_based": flow})
+
+
+@app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")],
 ) -> None:

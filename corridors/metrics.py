@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -86,6 +87,47 @@ def volumes_by_mode(result: Result) -> dict[str, float]:
     return out
 
 
+def reserve_figures(result: Result) -> dict[str, dict[str, float | None]]:
+    """Per commodity: days of cover and survival time.
+
+    - ``days_of_cover`` = initial reserve stock / average daily demand
+      (stock / (Σ demand per year / 365));
+    - ``first_shortfall_day``: the first day of the first period with unmet demand
+      (None when demand is met throughout the horizon);
+    - ``survival_days``: days from the start of the first disruption (horizon start if none)
+      until that first shortfall — how long supply held out;
+    - ``min_reserve_level``: the lowest end-of-period stock.
+    """
+    s = result.scenario
+    h = s.horizon
+    start_day = 0.0
+    for ev in s.disruptions:
+        if ev.probability is not None:
+            continue
+        if isinstance(ev.start, int):
+            day = (ev.start - 1) * h.period_days
+        elif isinstance(ev.start, dt.date) and h.start is not None:
+            day = float((ev.start - h.start).days)
+        else:
+            day = 0.0
+        start_day = day if start_day == 0.0 else min(start_day, day)
+    out: dict[str, dict[str, float | None]] = {}
+    for c in s.commodities:
+        demand = sum(d.amount for d in s.demand if d.commodity == c)
+        stock = sum(j.initial for j in s.storage if j.commodity == c)
+        un = result.unmet[result.unmet["commodity"] == c].groupby("period")["unmet"].sum()
+        short = un[un > 1e-6]
+        first = float((int(short.index.min()) - 1) * h.period_days) if len(short) else None
+        lv = result.storage[result.storage["commodity"] == c].groupby("period")["level"].sum()
+        out[c] = {
+            "days_of_cover": stock / (demand / 365.0) if demand > 0 else None,
+            "first_shortfall_day": first,
+            "survival_days": max(0.0, first - start_day) if first is not None else None,
+            "min_reserve_level": float(lv.min()) if len(lv) else None,
+        }
+    return out
+
+
 def summary_metrics(result: Result) -> dict[str, Any]:
     """The headline figures written into summary.json."""
     exp = chokepoint_exposure(result)
@@ -101,4 +143,5 @@ def summary_metrics(result: Result) -> dict[str, Any]:
         "chokepoint_share": shares,
         "volumes": {k: round(v, 6) for k, v in volumes_by_mode(result).items()},
         "emissions_t": {k: round(v, 1) for k, v in emissions(result).items()},
+        "reserves": reserve_figures(result),
     }

@@ -32,6 +32,7 @@ class ModelData:
 
     periods: int
     d: np.ndarray  # period lengths, years
+    discount: np.ndarray  # discount factor of each period
     link_ids: list[str]
     link_from: list[str]
     link_to: list[str]
@@ -81,9 +82,11 @@ def model_data(scenario: Scenario, network: Network) -> ModelData:
     cap = links["capacity"].astype(float).to_numpy()
     node_cap = network.nodes["capacity"].astype(float).to_numpy()
     d = np.full(scenario.horizon.periods, period_years(scenario.horizon.period_days))
+    starts = np.concatenate([[0.0], np.cumsum(d)[:-1]])
     data = ModelData(
         periods=scenario.horizon.periods,
         d=d,
+        discount=(1.0 + scenario.discount_rate) ** (-starts),
         link_ids=list(links.index),
         link_from=list(links["from"]),
         link_to=list(links["to"]),
@@ -228,37 +231,45 @@ def _add_storage(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def _add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Total cost, million USD:
+    """Total cost, million USD, discounted to the start of the horizon:
 
-        min Σ_s,t price_s·supply[s,t] + Σ_l,t (cost_l + p_CO2·e_l)·flow[l,t]
-            + Σ_k,t shortage_c(k)·unmet[k,t]
+        min Σ_t δ_t [ Σ_s price_s·supply[s,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
+                      + Σ_k shortage_c(k)·unmet[k,t] ]
 
-    with e_l = tonnes per unit · length_l · emission factor(mode_l, c_l) (t CO2e per unit).
-    The expressions ``emissions`` (t CO2e) and the cost parts are kept for reporting.
+    with e_l = tonnes per unit · length_l · emission factor(mode_l, c_l) (t CO2e per unit)
+    and δ_t = (1 + r)^(−start of period t in years). With one period δ = 1. Discounting also
+    makes the model draw reserves as early as needed (a later shortfall costs less), so that
+    survival times are well defined. The expressions ``emissions`` (t CO2e) and the cost
+    parts are kept for reporting.
     """
     sc = MONEY_SCALE
+    dis = data.discount
     m.emissions = pyo.Expression(
         expr=sum(
             float(data.link_emis[i]) * m.flow[i, t] for i in m.L for t in m.T if data.link_emis[i]
         )
     )
     m.cost_supply = pyo.Expression(
-        expr=sum(sc * data.supply[s][4] * m.supply[s, t] for s in m.S for t in m.T)
+        expr=sum(sc * dis[t] * data.supply[s][4] * m.supply[s, t] for s in m.S for t in m.T)
     )
     m.cost_transport = pyo.Expression(
         expr=sum(
-            sc * float(data.link_cost[i]) * m.flow[i, t]
+            sc
+            * dis[t]
+            * float(data.link_cost[i] + data.carbon_price * data.link_emis[i])
+            * m.flow[i, t]
             for i in m.L
             for t in m.T
-            if data.link_cost[i]
+            if data.link_cost[i] or (data.carbon_price and data.link_emis[i])
         )
     )
-    m.cost_carbon = pyo.Expression(expr=sc * data.carbon_price * m.emissions)
     m.cost_shortage = pyo.Expression(
-        expr=sum(sc * data.shortage[data.demand[k][1]] * m.unmet[k, t] for k in m.K for t in m.T)
+        expr=sum(
+            sc * dis[t] * data.shortage[data.demand[k][1]] * m.unmet[k, t] for k in m.K for t in m.T
+        )
     )
     m.objective = pyo.Objective(
-        expr=m.cost_supply + m.cost_transport + m.cost_carbon + m.cost_shortage,
+        expr=m.cost_supply + m.cost_transport + m.cost_shortage,
         sense=pyo.minimize,
     )
 
@@ -288,7 +299,8 @@ def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
     """
     d = data.d[None, :]
     cap = np.where(np.isfinite(data.link_cap), data.link_cap, np.inf)[:, None]
-    flow_ub = np.where(avail.link > 0, cap * avail.link * d, 0.0)
+    with np.errstate(invalid="ignore"):  # inf * 0 where a link is cut: replaced by 0
+        flow_ub = np.where(avail.link > 0, cap * avail.link * d, 0.0)
     sup = np.array([[s[3]] for s in data.supply]).reshape(-1, 1)
     smin = np.array([[s[2]] for s in data.supply]).reshape(-1, 1)
     supply_ub = sup * avail.supply * d
@@ -301,7 +313,9 @@ def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
         wd = wd * avail.node[st_node]
     inj = np.array([[j[5]] for j in data.storage]).reshape(-1, 1) * d
     lvl = np.repeat(np.array([[j[2]] for j in data.storage]).reshape(-1, 1), data.periods, axis=1)
-    node_limit = np.array(data.node_cap)[:, None] * avail.node * d
+    node_cap = np.where(np.isfinite(data.node_cap), data.node_cap, np.inf)[:, None]
+    with np.errstate(invalid="ignore"):
+        node_limit = np.where(avail.node > 0, node_cap * avail.node * d, 0.0)
     return {
         "flow": flow_ub,
         "supply": supply_ub,

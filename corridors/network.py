@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pyproj import Geod
 from shapely.geometry import LineString, Point, shape
 
-from corridors.errors import NetworkError, Problem, suggest
+from corridors.errors import NetworkError, Problem, pydantic_message, suggest
 from corridors.scenario import Scenario
 
 NodeKind = Literal[
@@ -104,11 +104,19 @@ class Network:
         return list(self.nodes.index[self.nodes["kind"] == "chokepoint"])
 
 
-def _read_features(path: Path, what: str, problems: list[Problem]) -> list[dict[str, Any]]:
+def _read_features(
+    path: Path, what: str, problems: list[Problem], scenario_file: str = ""
+) -> list[dict[str, Any]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        problems.append(Problem(str(path), "", f"{what} file not found"))
+        problems.append(
+            Problem(
+                scenario_file or str(path),
+                f"network.{what}",
+                f"file not found: {path} (paths are relative to the scenario file)",
+            )
+        )
         return []
     except json.JSONDecodeError as exc:
         problems.append(
@@ -138,20 +146,26 @@ def _props(
     try:
         return model.model_validate(props)
     except ValidationError as exc:
-        label = props.get("id", f"features[{i}]")
+        label = props.get("id")
+        label = label if isinstance(label, str) and label else f"features[{i}]"
+        allowed = [f.alias or n for n, f in model.model_fields.items()]
         for err in exc.errors():
             key = ".".join(str(p) for p in err["loc"])
             if err["type"] == "extra_forbidden":
-                allowed = [f.alias or n for n, f in model.model_fields.items()]
                 msg = f"unknown property '{key}'{suggest(key, allowed)}"
             elif err["type"] == "missing":
-                msg = f"property '{key}' is required"
+                msg = "required property is missing"
             else:
-                msg = f"{key}: {err['msg']}"
-                if not isinstance(err.get("input"), dict):
-                    msg += f" (got {err.get('input')!r})"
-            problems.append(Problem(str(path), f"{label}", msg))
+                msg = pydantic_message(err)
+            problems.append(Problem(str(path), f"{label}.{key}", msg))
         return None
+
+
+def _raw_str(feat: Any, key: str) -> str | None:
+    """A feature property as given, if it is a non-empty string."""
+    props = feat.get("properties") if isinstance(feat, dict) else None
+    value = props.get(key) if isinstance(props, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 def _geometry(feat: dict[str, Any], kind: str, label: str, path: Path, problems: list[Problem]):
@@ -161,10 +175,13 @@ def _geometry(feat: dict[str, Any], kind: str, label: str, path: Path, problems:
     try:
         g = shape(geom)
     except Exception as exc:  # shapely raises several types for bad GeoJSON
-        problems.append(Problem(str(path), label, f"invalid geometry: {exc}"))
+        problems.append(Problem(str(path), f"{label}.geometry", f"invalid GeoJSON geometry: {exc}"))
         return None
     if g.geom_type != kind:
-        problems.append(Problem(str(path), label, f"geometry must be a {kind}, got {g.geom_type}"))
+        allowed = "a Point" if kind == "Point" else f"a {kind} or null (a straight line)"
+        problems.append(
+            Problem(str(path), f"{label}.geometry", f"must be {allowed} (got {g.geom_type})")
+        )
         return None
     return g
 
@@ -186,61 +203,107 @@ def load_network(scenario: Scenario) -> Network:
 
     node_rows: list[dict[str, Any]] = []
     geometry: dict[str, Any] = {}
-    for i, feat in enumerate(_read_features(files.nodes, "nodes", problems)):
+    node_seen: dict[str, int] = {}
+    for i, feat in enumerate(
+        _read_features(files.nodes, "nodes", problems, str(scenario.source or ""))
+    ):
         p = _props(feat, i, NodeProps, files.nodes, problems)
+        # Ids are checked even when other properties are bad, to report everything at once.
+        nid = p.id if p is not None else _raw_str(feat, "id")
+        if nid is not None:
+            if nid in node_seen:
+                problems.append(
+                    Problem(
+                        str(files.nodes),
+                        f"features[{i}].id",
+                        f"duplicate node id '{nid}' (also features[{node_seen[nid]}]); "
+                        "give each node a unique id",
+                    )
+                )
+                continue
+            node_seen[nid] = i
         if p is None:
-            continue
-        if p.id in geometry:
-            problems.append(Problem(str(files.nodes), p.id, f"duplicate node id '{p.id}'"))
             continue
         g = _geometry(feat, "Point", p.id, files.nodes, problems)
         if g is None:
             if feat.get("geometry") is None:
-                problems.append(Problem(str(files.nodes), p.id, "node needs a Point geometry"))
+                problems.append(
+                    Problem(str(files.nodes), f"{p.id}.geometry", "a node needs a Point geometry")
+                )
             continue
         geometry[p.id] = g
         node_rows.append({**p.model_dump(), "lon": g.x, "lat": g.y})
-    node_ids = set(geometry)
+    node_ids = set(node_seen)
 
     link_rows: list[dict[str, Any]] = []
-    link_ids: set[str] = set()
-    for i, feat in enumerate(_read_features(files.links, "links", problems)):
+    link_ids: dict[str, int] = {}
+    for i, feat in enumerate(
+        _read_features(files.links, "links", problems, str(scenario.source or ""))
+    ):
         p = _props(feat, i, LinkProps, files.links, problems)
-        if p is None:
-            continue
-        lp: LinkProps = p  # type: ignore[assignment]
-        where = lp.id
-        if lp.id in link_ids or lp.id in node_ids:
-            problems.append(Problem(str(files.links), where, f"duplicate id '{lp.id}'"))
-            continue
-        link_ids.add(lp.id)
-        for end in ("from_", "to"):
-            nid = getattr(lp, end)
-            if nid not in node_ids and node_rows:
+        lp: LinkProps | None = p  # type: ignore[assignment]
+        # References are checked even when other properties are bad (report all at once).
+        lid = lp.id if lp is not None else _raw_str(feat, "id")
+        where = lid or f"features[{i}]"
+        if lid is not None:
+            if lid in link_ids:
                 problems.append(
                     Problem(
                         str(files.links),
-                        f"{where}.{end.rstrip('_')}",
+                        f"features[{i}].id",
+                        f"duplicate link id '{lid}' (also features[{link_ids[lid]}]); "
+                        "give each link a unique id",
+                    )
+                )
+                continue
+            if lid in node_ids:
+                problems.append(
+                    Problem(
+                        str(files.links),
+                        f"{where}.id",
+                        f"link id '{lid}' is also a node id; ids must be unique",
+                    )
+                )
+                continue
+            link_ids[lid] = i
+        for end in ("from", "to"):
+            nid = _raw_str(feat, end)
+            if nid is not None and nid not in node_ids and node_ids:
+                problems.append(
+                    Problem(
+                        str(files.links),
+                        f"{where}.{end}",
                         f"unknown node '{nid}'{suggest(nid, node_ids)}",
                     )
                 )
         for key in ("commodity", "output_commodity"):
-            com = getattr(lp, key)
+            com = _raw_str(feat, key)
             if com is not None and com not in commodities:
                 problems.append(
                     Problem(
                         str(files.links),
                         f"{where}.{key}",
-                        f"unknown commodity '{com}'{suggest(com, commodities)}; "
-                        f"the scenario defines {sorted(commodities)}",
+                        f"unknown commodity '{com}'"
+                        + (
+                            suggest(com, commodities)
+                            or f"; the scenario defines {', '.join(sorted(commodities))}"
+                        ),
                     )
                 )
+        if lp is None:
+            continue
         if lp.mode == "conversion" and lp.output_commodity is None:
             problems.append(
-                Problem(str(files.links), where, "a conversion link needs output_commodity")
+                Problem(
+                    str(files.links),
+                    f"{where}.output_commodity",
+                    "a conversion link needs output_commodity",
+                )
             )
         if lp.status != "existing" and lp.capex is None and lp.status == "candidate":
-            problems.append(Problem(str(files.links), where, "a candidate link needs capex"))
+            problems.append(
+                Problem(str(files.links), f"{where}.capex", "a candidate link needs capex")
+            )
         g = _geometry(feat, "LineString", where, files.links, problems)
         link_rows.append({**lp.model_dump(by_alias=True), "geometry": g})
 

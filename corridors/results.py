@@ -168,17 +168,15 @@ def make_result(
             binding = pd.concat([binding, pd.DataFrame(node_rows)], ignore_index=True)
     binding = binding.reset_index(drop=True)
 
-    cost = {
-        "supply": float(
-            np.nansum(_clean(sol.supply) * np.array([s[4] for s in sup]).reshape(-1, 1))
-        ),
-        "transport": float(np.nansum(_clean(sol.flow) * data.link_cost[:, None])),
-        "carbon": float(np.nansum(_clean(sol.flow) * data.link_emis[:, None])) * data.carbon_price,
-        "shortage": float(
-            np.nansum(
-                _clean(sol.unmet) * np.array([data.shortage[k[1]] for k in dem]).reshape(-1, 1)
-            )
-        ),
+    dis = data.discount[None, :]
+    prices_s = np.array([x[4] for x in sup]).reshape(-1, 1)
+    short_k = np.array([data.shortage[k[1]] for k in dem]).reshape(-1, 1)
+    cost = {  # USD, discounted like the objective
+        "supply": float(np.nansum(_clean(sol.supply) * prices_s * dis)),
+        "transport": float(np.nansum(_clean(sol.flow) * data.link_cost[:, None] * dis)),
+        "carbon": float(np.nansum(_clean(sol.flow) * data.link_emis[:, None] * dis))
+        * data.carbon_price,
+        "shortage": float(np.nansum(_clean(sol.unmet) * short_k * dis)),
     }
     return Result(
         scenario=scenario,

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from corridors.errors import Problem, ScenarioError, suggest
+from corridors.errors import Problem, ScenarioError, pydantic_message, suggest
 
 NonNeg = Annotated[float, Field(ge=0)]
 Factor = Annotated[float, Field(ge=0, le=1)]
@@ -164,6 +164,8 @@ class Scenario(_Frozen):
     storage: tuple[Storage, ...] = ()
     carbon_price: NonNeg = 0.0
     """USD per t CO2e."""
+    discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.03
+    """Per year; costs of later periods are discounted to the start of the horizon."""
     emission_factors: dict[str, dict[str, NonNeg]] = Field(default_factory=dict)
     """g CO2e per t·km, by link mode then commodity."""
     disruptions: tuple[Disruption, ...] = ()
@@ -195,7 +197,7 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        problems.append(Problem(str(path), "", "file not found"))
+        problems.append(Problem(str(path), "", "scenario file not found; check the path"))
         return None
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(str(path), "", f"cannot read file: {exc}"))
@@ -205,10 +207,11 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = exc.problem or str(exc)
-        if isinstance(exc, yaml.constructor.ConstructorError):
-            what += " (tags that construct objects are not allowed)"
-        problems.append(Problem(str(path), where, f"YAML error: {what}"))
+        what = f"YAML error: {exc.problem or exc}"
+        if exc.problem and "constructor for the tag" in exc.problem:
+            tag = exc.problem.rpartition("tag ")[2].replace("tag:yaml.org,2002:", "!!")
+            what = f"YAML tag {tag} is not allowed; a scenario holds plain values only"
+        problems.append(Problem(str(path), where, what))
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(str(path), "", f"YAML error: {exc}"))
@@ -277,25 +280,44 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
 
 def _pydantic_problems(exc: ValidationError, file: str, skip_missing: bool) -> list[Problem]:
     problems = []
+    # A value that fits no member of a union (``target: str | list``) gets one error per
+    # member, at locations tagged with the member type; collect them to report it once.
+    unions: dict[tuple[Any, ...], list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
     for err in exc.errors():
         loc = tuple(err["loc"])
-        kind = err["type"]
-        # Union members report the same location several times; keep it readable.
-        loc = tuple(p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS))
-        if kind == "missing" and skip_missing:
+        split = _split_union(loc)
+        if split is not None:
+            prefix, rest = split
+            unions.setdefault(prefix, []).append((rest, dict(err)))
             continue
-        key = _loc_str(loc)
-        if kind == "extra_forbidden":
-            bad = str(loc[-1])
-            hint = suggest(bad, _allowed_keys(loc[:-1]))
-            msg = f"unknown key '{bad}'{hint}"
-        elif kind == "missing":
-            msg = "required key is missing"
-        else:
-            msg = err["msg"]
-            if "input" in err and not isinstance(err["input"], dict | list):
-                msg += f" (got {err['input']!r})"
-        problems.append(Problem(file, key, msg))
+        problem = _problem(file, loc, dict(err), skip_missing)
+        if problem is not None:
+            problems.append(problem)
+    for prefix, members in unions.items():
+        deeper = [(r, e) for r, e in members if r]
+        if deeper:  # the value had the shape of one member (a list): report its items
+            for rest, err in deeper:
+                problem = _problem(file, _strip_tags(prefix + rest), err, skip_missing)
+                if problem is not None:
+                    problems.append(problem)
+            continue
+        errs = [e for _, e in members]
+        specific = [e for e in errs if not e["type"].endswith(("_type", "_parsing"))]
+        if specific:
+            problem = _problem(file, prefix, specific[0], skip_missing)
+            if problem is not None:
+                problems.append(problem)
+            continue
+        names = []
+        for e in errs:
+            name = _UNION_NAMES.get(e["type"].split("_", 1)[0], "a valid value")
+            if name not in names:
+                names.append(name)
+        msg = "must be " + " or ".join(names)
+        value = errs[0].get("input")
+        if not isinstance(value, dict | list | tuple):
+            msg += f" (got {value!r})"
+        problems.append(Problem(file, _loc_str(prefix), msg))
     # de-duplicate while keeping order
     seen: set[str] = set()
     unique = []
@@ -306,15 +328,57 @@ def _pydantic_problems(exc: ValidationError, file: str, skip_missing: bool) -> l
     return unique
 
 
-_UNION_TAGS = {
-    "str",
-    "tuple[str, ...]",
-    "int",
-    "date",
-    "float",
-    "none",
-    "function-after[_min_below_max(), Supply]",
+def _problem(
+    file: str, loc: tuple[Any, ...], err: dict[str, Any], skip_missing: bool
+) -> Problem | None:
+    kind = err["type"]
+    if kind == "missing" and skip_missing:
+        return None
+    key = _loc_str(loc)
+    if kind == "extra_forbidden":
+        bad = str(loc[-1])
+        hint = suggest(bad, _allowed_keys(loc[:-1]))
+        msg = f"unknown key '{bad}'{hint}"
+    elif kind == "missing":
+        msg = "required key is missing"
+    else:
+        msg = pydantic_message(err)
+    return Problem(file, key, msg)
+
+
+# Where pydantic puts union member tags in a location; user keys (commodity names) can
+# look like them, so they are never taken for tags.
+_UNION_TAGS = {"str", "tuple[str, ...]", "int", "date", "float", "none"}
+_USER_KEYS = {"commodities": 1, "emission_factors": 2}
+# error type prefix -> what the member accepts, for "must be a name or a list of names"
+_UNION_NAMES = {
+    "string": "a name",
+    "tuple": "a list of names",
+    "int": "a period number",
+    "date": "a date (YYYY-MM-DD)",
+    "float": "a number",
 }
+
+
+def _is_tag(loc: tuple[Any, ...], i: int) -> bool:
+    part = loc[i]
+    if not isinstance(part, str):
+        return False
+    if i > 0 and isinstance(loc[0], str) and 1 <= i <= _USER_KEYS.get(loc[0], 0):
+        return False
+    return part in _UNION_TAGS or part.startswith(("function-", "tagged-union["))
+
+
+def _split_union(loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+    """``(where, rest)`` around the first union member tag in ``loc``, or None."""
+    for i in range(len(loc)):
+        if _is_tag(loc, i):
+            return loc[:i], loc[i + 1 :]
+    return None
+
+
+def _strip_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(p for i, p in enumerate(loc) if not _is_tag(loc, i))
 
 
 def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
@@ -380,7 +444,13 @@ def load_scenario(path: str | Path) -> Scenario:
         else:
             parent = current.parent / ext
             if not parent.exists():
-                problems.append(Problem(str(current), "extends", f"file not found: {ext}"))
+                problems.append(
+                    Problem(
+                        str(current),
+                        "extends",
+                        f"file not found: {ext} (paths are relative to {current.name})",
+                    )
+                )
                 current = None
             else:
                 current = parent

@@ -27,6 +27,7 @@ import pandas as pd
 
 from corridors.api import Prepared, prepare
 from corridors.disruption import (
+    Availability,
     Element,
     apply_factor,
     elements,
@@ -90,14 +91,19 @@ def _prepared(scenario: Scenario) -> Prepared:
     return _PREPARED[key]
 
 
-def solve_case(prep: Prepared, case: Case) -> dict[str, Any]:
-    """Re-solve the built model for one case (bounds only) and return its row."""
+def case_availability(prep: Prepared, case: Case) -> Availability:
+    """The scenario's availability with the case's losses applied on top."""
     avail = prep.availability.copy()
     for names, factor in case.events:
         f = np.asarray(factor)
         for name in names:
             apply_factor(avail, prep.resolver.resolve(name), f)
-    sol = prep.runner.resolve(avail)
+    return avail
+
+
+def solve_case(prep: Prepared, case: Case) -> dict[str, Any]:
+    """Re-solve the built model for one case (bounds only) and return its row."""
+    sol = prep.runner.resolve(case_availability(prep, case))
     com = prep.scenario.commodities
     data = prep.data
     row: dict[str, Any] = {

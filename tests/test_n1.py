@@ -1,0 +1,111 @@
+"""EU N-1 on a small hand-computed area, flow-based N-1, days of cover and survival time."""
+
+from __future__ import annotations
+
+import pytest
+from factory import link, node, write_case
+
+import corridors
+from corridors.api import prepare
+from corridors.metrics import reserve_figures
+from corridors.n1 import eu_n1, flow_n1
+
+
+def gas_area(tmp_path, **extra):
+    nodes = [
+        node("ru", "supply", 0, 0, country="RUS"),
+        node("tm", "supply", 0, 1, country="TKM"),
+        node("qa", "supply", 0, 2, country="QAT"),
+        node("border_a", "border", 1, 0, country="CHN"),
+        node("border_b", "border", 1, 1, country="CHN"),
+        node("terminal", "terminal", 1, 2, country="CHN"),
+        node("city", "demand", 2, 1, country="CHN"),
+    ]
+    links = [
+        link("pipe_a", "ru", "border_a", commodity="pipeline_gas", capacity=10, cost=1),
+        link("pipe_b", "tm", "border_b", commodity="pipeline_gas", capacity=5, cost=1),
+        link("ship", "qa", "terminal", commodity="lng", mode="sea", cost=1),
+        link(
+            "regas",
+            "terminal",
+            "city",
+            commodity="lng",
+            mode="conversion",
+            output_commodity="pipeline_gas",
+            capacity=4,
+            cost=1,
+        ),
+        link("dom_a", "border_a", "city", commodity="pipeline_gas", cost=0),
+        link("dom_b", "border_b", "city", commodity="pipeline_gas", cost=0),
+    ]
+    sc = {
+        "supply": [
+            {"node": "ru", "commodity": "pipeline_gas", "max": 20, "price": 10},
+            {"node": "tm", "commodity": "pipeline_gas", "max": 20, "price": 10},
+            {"node": "qa", "commodity": "lng", "max": 20, "price": 30},
+        ],
+        "demand": [{"node": "city", "commodity": "pipeline_gas", "amount": 15}],
+        **extra,
+    }
+    return write_case(tmp_path, nodes, links, sc)
+
+
+def test_eu_n1_formula_by_hand(tmp_path):
+    prep = prepare(gas_area(tmp_path))
+    r = eu_n1(prep, "CHN", peak_factor=1.2)
+    ep = 15 * 1000 / 365
+    lng = 4 * 48.7 / 36 * 1000 / 365
+    im = 10 * 1000 / 365
+    dmax = 15 * 1000 / 365 * 1.2
+    t = r["terms_mcm_per_day"]
+    assert t["EPm"] == pytest.approx(ep)
+    assert t["LNGm"] == pytest.approx(lng)
+    assert t["Im"] == pytest.approx(im) and r["largest_infrastructure"] == "pipe_a"
+    assert r["n1_percent"] == pytest.approx((ep + lng - im) / dmax * 100)
+    assert not r["meets_standard"]
+
+
+def test_flow_based_n1_loses_the_largest_pipeline(tmp_path):
+    prep = prepare(gas_area(tmp_path))
+    r = flow_n1(prep, "CHN")
+    # without pipe_a: 5 bcm by pipe_b + 4 Mt LNG = 5.411 bcm -> 15 - 10.411 bcm short
+    short_bcm = 15 - 5 - 4 * 48.7 / 36
+    assert r["worst_unmet_pj"] == pytest.approx(short_bcm * 36)
+    assert r["worst_element"] in {"pipe_a", "ru", "RUS", "border_a", "dom_a"}
+    assert r["share_met_percent"] == pytest.approx(100 * (1 - short_bcm / 15))
+    assert r["base_unmet_pj"] == pytest.approx(0)
+
+
+def test_unknown_area_suggests(tmp_path):
+    prep = prepare(gas_area(tmp_path))
+    with pytest.raises(corridors.CorridorsError, match="did you mean 'CHN'"):
+        eu_n1(prep, "CHM")
+
+
+def test_days_of_cover_and_survival_time(tmp_path):
+    nodes = [node("s", "supply", 0, 0), node("d", "demand", 1, 0)]
+    links = [link("sd", "s", "d", capacity=365, cost=1)]
+    sc = {
+        "horizon": {"periods": 52, "period_days": 7},
+        "supply": [{"node": "s", "commodity": "crude_oil", "max": 365, "price": 1}],
+        "demand": [{"node": "d", "commodity": "crude_oil", "amount": 365}],
+        "storage": [
+            {
+                "node": "d",
+                "commodity": "crude_oil",
+                "capacity": 30,
+                "initial": 30,
+                "max_withdrawal": 365,
+                "max_injection": 0,
+                "final_min": 0,
+            }
+        ],
+        # cut from week 10 on: 30 days of reserves -> shortfall starts in week 15 (day 98)
+        "disruptions": [{"target": "sd", "capacity_factor": 0.0, "start": 10}],
+    }
+    r = corridors.solve(write_case(tmp_path, nodes, links, sc))
+    fig = reserve_figures(r)["crude_oil"]
+    assert fig["days_of_cover"] == pytest.approx(30.0)
+    # weeks 10-14 draw 7 a week (35 > 30), so week 14 is already short: day 13*7 = 91
+    assert fig["first_shortfall_day"] == pytest.approx(91.0)
+    assert fig["survival_days"] == pytest.approx(91.0 - 63.0)

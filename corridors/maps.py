@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from shapely.geometry import box  # noqa: E402
 
 from corridors.metrics import chokepoint_exposure  # noqa: E402
 from corridors.results import Result, atomic_write  # noqa: E402
@@ -168,14 +169,14 @@ def plot_flows(result: Result, path: Path, dpi: int = 150) -> Path:
             bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
         )
 
-    if result.network.basemap is not None:
-        b = gpd.GeoSeries.from_xy([bbox[0], bbox[2]], [bbox[1], bbox[3]], crs=CRS_WGS84).to_crs(
-            CRS_MAP
-        )
-        ax.set_xlim(b.x.min(), b.x.max())
-        ax.set_ylim(b.y.min(), b.y.max())
+    frame = gpd.GeoSeries([box(*bbox).segmentize(1.0)], crs=CRS_WGS84).to_crs(CRS_MAP)
+    fx0, fy0, fx1, fy1 = frame.total_bounds
+    ax.set_xlim(fx0, fx1)
+    ax.set_ylim(fy0, fy1)
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     handles = [
         Line2D([0], [0], color=_colour(c, commodities), lw=4, label=c.replace("_", " "))
         for c in commodities

@@ -239,6 +239,9 @@ def validate(
         raise CorridorsError(problems)
 
 
+MAX_PROBLEMS_SHOWN = 40
+
+
 def main() -> None:
     """Console entry point."""
     debug = "--debug" in sys.argv
@@ -247,11 +250,13 @@ def main() -> None:
     except CorridorsError as exc:
         if debug:
             raise
-        for p in exc.problems:
+        for p in exc.problems[:MAX_PROBLEMS_SHOWN]:
             # Text, not markup: ids and key paths like supply[0] must print as they are.
             line = " ".join(str(p).split())  # one line per problem
             err.print(Text.assemble(("error:", "red"), " ", line), soft_wrap=True)
         n = len(exc.problems)
+        if n > MAX_PROBLEMS_SHOWN:
+            err.print(f"... and {n - MAX_PROBLEMS_SHOWN} more like these", soft_wrap=True)
         if n > 1:
             err.print(f"{n} problems found", soft_wrap=True)
         sys.exit(2)

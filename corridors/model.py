@@ -54,6 +54,8 @@ class ModelData:
     balance_keys: list[tuple[str, str]] = field(default_factory=list)
     capped_nodes: list[int] = field(default_factory=list)
     """Nodes with a throughput limit and at least one link in (rows of ``throughput``)."""
+    static: dict[str, np.ndarray] = field(default_factory=dict)
+    """Cache of :func:`_static`."""
 
 
 def model_data(scenario: Scenario, network: Network) -> ModelData:
@@ -287,6 +289,28 @@ def build_model(data: ModelData, avail: Availability) -> BuiltModel:
     return built
 
 
+def _static(data: ModelData) -> dict[str, np.ndarray]:
+    """Column vectors of the data that bounds are made from (computed once per model)."""
+    if not data.static:
+        node_pos = {n: i for i, n in enumerate(data.node_ids)}
+
+        def col(rows: list, i: int) -> np.ndarray:
+            return np.array([r[i] for r in rows], dtype=float).reshape(-1, 1)
+
+        data.static = {
+            "cap": np.where(np.isfinite(data.link_cap), data.link_cap, np.inf)[:, None],
+            "node_cap": np.where(np.isfinite(data.node_cap), data.node_cap, np.inf)[:, None],
+            "sup": col(data.supply, 3),
+            "smin": col(data.supply, 2),
+            "dem": col(data.demand, 2),
+            "wd": col(data.storage, 4),
+            "inj": col(data.storage, 5),
+            "lvl": np.repeat(col(data.storage, 2), data.periods, axis=1),
+            "st_node": np.array([node_pos[j[0]] for j in data.storage], dtype=int),
+        }
+    return data.static
+
+
 def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
     """Upper bounds per variable family for an availability (inf = unbounded).
 
@@ -297,25 +321,19 @@ def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
     level[j,t]    ≤ capacity_j
     node limit    = cap_n · a_n,t · d_t
     """
+    st = _static(data)
     d = data.d[None, :]
-    cap = np.where(np.isfinite(data.link_cap), data.link_cap, np.inf)[:, None]
     with np.errstate(invalid="ignore"):  # inf * 0 where a link is cut: replaced by 0
-        flow_ub = np.where(avail.link > 0, cap * avail.link * d, 0.0)
-    sup = np.array([[s[3]] for s in data.supply]).reshape(-1, 1)
-    smin = np.array([[s[2]] for s in data.supply]).reshape(-1, 1)
-    supply_ub = sup * avail.supply * d
-    supply_lb = np.minimum(smin * d, supply_ub)
-    unmet_ub = np.array([[k[2]] for k in data.demand]).reshape(-1, 1) * d
-    node_pos = {n: i for i, n in enumerate(data.node_ids)}
-    st_node = [node_pos[j[0]] for j in data.storage]
-    wd = np.array([[j[4]] for j in data.storage]).reshape(-1, 1) * d
+        flow_ub = np.where(avail.link > 0, st["cap"] * avail.link * d, 0.0)
+        node_limit = np.where(avail.node > 0, st["node_cap"] * avail.node * d, 0.0)
+    supply_ub = st["sup"] * avail.supply * d
+    supply_lb = np.minimum(st["smin"] * d, supply_ub)
+    unmet_ub = st["dem"] * d
+    wd = st["wd"] * d
     if data.storage:
-        wd = wd * avail.node[st_node]
-    inj = np.array([[j[5]] for j in data.storage]).reshape(-1, 1) * d
-    lvl = np.repeat(np.array([[j[2]] for j in data.storage]).reshape(-1, 1), data.periods, axis=1)
-    node_cap = np.where(np.isfinite(data.node_cap), data.node_cap, np.inf)[:, None]
-    with np.errstate(invalid="ignore"):
-        node_limit = np.where(avail.node > 0, node_cap * avail.node * d, 0.0)
+        wd = wd * avail.node[st["st_node"]]
+    inj = st["inj"] * d
+    lvl = st["lvl"]
     return {
         "flow": flow_ub,
         "supply": supply_ub,

@@ -178,7 +178,7 @@ class Runner:
         self._col_lb, self._col_ub, self._row_ub = self._layout(self.built.bounds)
         return self._read(seconds)
 
-    def resolve(self, avail: Availability) -> Solution:
+    def resolve(self, avail: Availability, duals: bool = True) -> Solution:
         """Warm re-solve after changing only bounds, directly on the HiGHS columns.
 
         Equivalent to ``set_bounds`` + ``solve`` (the tests check it), without Pyomo's
@@ -189,7 +189,7 @@ class Runner:
         self._direct = True
         t0 = time.perf_counter()
         self.highs.run()
-        return self._read(time.perf_counter() - t0)
+        return self._read(time.perf_counter() - t0, duals=duals)
 
     def _layout(self, b: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Column lower/upper bounds and throughput row limits in HiGHS order."""
@@ -222,15 +222,15 @@ class Runner:
                 h.changeRowsBounds(changed.size, rows, np.full(changed.size, -inf), limits[changed])
                 self._row_ub[changed] = limits[changed]
 
-    def _read(self, seconds: float) -> Solution:
+    def _read(self, seconds: float, duals: bool = True) -> Solution:
         h = self.highs
         status = Status.from_highs(h.getModelStatus())
         info = h.getInfo()
         sol = h.getSolution()
         has_primal = info.primal_solution_status == 2 and sol.value_valid
         x = np.asarray(sol.col_value) if has_primal else None
-        rc = np.asarray(sol.col_dual) if sol.dual_valid else None
-        y = np.asarray(sol.row_dual) if sol.dual_valid else None
+        rc = np.asarray(sol.col_dual) if duals and sol.dual_valid else None
+        y = np.asarray(sol.row_dual) if duals and sol.dual_valid else None
 
         def take(name: str, arr: np.ndarray | None) -> np.ndarray:
             c = self.col[name]

@@ -103,7 +103,7 @@ def case_availability(prep: Prepared, case: Case) -> Availability:
 
 def solve_case(prep: Prepared, case: Case) -> dict[str, Any]:
     """Re-solve the built model for one case (bounds only) and return its row."""
-    sol = prep.runner.resolve(case_availability(prep, case))
+    sol = prep.runner.resolve(case_availability(prep, case), duals=False)
     com = prep.scenario.commodities
     data = prep.data
     row: dict[str, Any] = {
@@ -293,7 +293,7 @@ def run_sweep(
         if scheduler is not None:
             _run_dask(scheduler, s, batches, ckpt, lambda n: say(len(ckpt.rows), len(cases)))
         elif workers > 1:
-            _run_pool(workers, s, batches, ckpt, lambda n: say(len(ckpt.rows), len(cases)))
+            _run_pool(workers, prep, batches, ckpt, lambda n: say(len(ckpt.rows), len(cases)))
         else:
             for batch in batches:
                 for case in batch:
@@ -421,37 +421,57 @@ def _mc_stats(table: pd.DataFrame, s: Scenario, level: float) -> dict[str, Any]:
 
 def _run_pool(
     workers: int,
-    s: Scenario,
+    prep: Prepared,
     batches: list[list[Case]],
     ckpt: Checkpoint,
     tick: Callable[[int], None],
     max_restarts: int = 3,
 ) -> None:
+    """Run batches on ``workers - 1`` spawned processes plus this process.
+
+    This process already holds the built model, so it solves batches itself while the other
+    workers start up and between collecting their results; a worker that dies (the pool
+    breaks) has its batches put back in the queue and a new pool is started.
+    """
     import multiprocessing as mp
+    from collections import deque
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    pending = list(range(len(batches)))
+    s = prep.scenario
+    queue = deque(range(len(batches)))
     restarts = 0
     ctx = mp.get_context("spawn")
-    while pending:
+    helpers = workers - 1
+    while queue:
         with ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker, initargs=(s,)
+            helpers, mp_context=ctx, initializer=_init_worker, initargs=(s,)
         ) as ex:
-            futs = {ex.submit(run_batch, s, batches[i]): i for i in pending}
+            futs: dict[Any, int] = {}
             broken = False
-            while futs:
-                finished, _ = wait(futs, return_when=FIRST_COMPLETED)
+            while queue or futs:
+                while queue and len(futs) < 2 * helpers and not broken:
+                    i = queue.pop()  # children take from the back, this process from the front
+                    futs[ex.submit(run_batch, s, batches[i])] = i
+                if queue:
+                    i = queue.popleft()
+                    rows = [solve_case(prep, c) for c in batches[i]]
+                    ckpt.add(rows)
+                    tick(len(rows))
+                timeout = 0 if queue else None
+                finished, _ = wait(list(futs), timeout=timeout, return_when=FIRST_COMPLETED)
                 for f in finished:
                     i = futs.pop(f)
                     try:
                         rows = f.result()
                     except BrokenProcessPool:
                         broken = True
+                        queue.append(i)
                         continue
                     ckpt.add(rows)
-                    pending.remove(i)
                     tick(len(rows))
+                if broken and not futs:
+                    break
             if broken:
                 restarts += 1
                 if restarts > max_restarts:

@@ -1,8 +1,30 @@
-"""Maps of a result: a static PNG of the flows and a GeoPackage of links and nodes with flows."""
+"""Maps of a result: static figures (PNG, SVG, PDF), GIS layers (GeoPackage, GeoJSON) and an
+interactive, self-contained HTML map.
+
+Static maps use a projection chosen from the extent shown (:func:`choose_crs`): Equal Earth for
+near-global extents, Lambert azimuthal equal-area near the equator, Albers equal-area conic
+otherwise, all centred on the region. The Natural Earth basemap is clipped to a box around the
+region *before* projecting, so no country polygon wraps across the antimeridian.
+
+Flow lines: width ∝ energy carried (PJ per year, linear), colour by commodity or corridor.
+Chokepoints are labelled with their share of energy imports; labels are placed greedily around
+their anchor, measured with the renderer, so that no two labels (or a label and a marker)
+overlap; a displaced label gets a leader line. Disrupted links are dashed red, disrupted
+chokepoints a red cross.
+"""
 
 from __future__ import annotations
 
+import functools
+import html
+import io
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import matplotlib
@@ -10,263 +32,1378 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
+from pyproj import CRS, Transformer  # noqa: E402
 from shapely.geometry import box  # noqa: E402
+from shapely.ops import transform as shp_transform  # noqa: E402
 
+from corridors.errors import CorridorsError, Problem  # noqa: E402
 from corridors.metrics import chokepoint_exposure  # noqa: E402
 from corridors.results import Result, atomic_write  # noqa: E402
 
 CRS_WGS84 = "EPSG:4326"
-#: Robinson: a compromise world projection, fine for routes from the Americas to East Asia.
-CRS_MAP = "+proj=robin +lon_0=0 +datum=WGS84 +units=m +no_defs"
+FORMATS = ("png", "svg", "pdf", "gpkg", "geojson", "html")
+COLOUR_BY = ("commodity", "corridor")
 COMMODITY_COLOURS = {
-    "crude_oil": "#3b2f2f",
-    "lng": "#1f77b4",
-    "pipeline_gas": "#2ca02c",
+    "crude_oil": "#6b4423",
+    "lng": "#1f78b4",
+    "pipeline_gas": "#2e9e44",
 }
-FALLBACK_COLOURS = ["#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+PALETTE = [
+    "#1f78b4",
+    "#e6550d",
+    "#2e9e44",
+    "#8e44ad",
+    "#b8860b",
+    "#17a2b8",
+    "#c2185b",
+    "#6b4423",
+    "#7f8c8d",
+    "#2c3e50",
+]
+NICE_NAMES = {"lng": "LNG", "crude_oil": "crude oil", "pipeline_gas": "pipeline gas"}
+CUT = "#d62728"
+CHOKE = "#f28e2b"
+OCEAN = "#dde9f3"
+LAND = "#f5f2ea"
+BORDER = "#a8a8a8"
+INK = "#222222"
+MUTED = "#5a5a5a"
+SOURCE_LINE = (
+    "Source: corridors model run; network and volumes: geodata/SOURCES.md; "
+    "country outlines: Natural Earth 1:110m"
+)
+SLIDE_SIZE = (13.333, 7.5)  # inches: 16:9 slide
+DEFAULT_DPI = 200
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def disruption_factors(result: Result) -> tuple[pd.Series, pd.Series]:
+    """Lowest availability over the horizon of each arc and each node (1 = untouched).
+
+    Applied events only: events with a ``probability`` are Monte Carlo candidates, not part of
+    the run. A supplier-country target marks that country's supply nodes.
+    """
+    from corridors.disruption import availability
+
+    net = result.network
+    link_f = pd.Series(1.0, index=net.links.index)
+    node_f = pd.Series(1.0, index=net.nodes.index)
+    if not result.scenario.disruptions:
+        return link_f, node_f
+    av = availability(result.scenario, net)
+    link_f[:] = av.link.min(axis=1) if av.link.size else 1.0
+    node_f[:] = av.node.min(axis=1) if av.node.size else 1.0
+    for i, s in enumerate(result.scenario.supply):
+        if av.supply.size and s.node in node_f.index:
+            node_f[s.node] = min(node_f[s.node], float(av.supply[i].min()))
+    return link_f, node_f
+
+
+def _years(result: Result) -> float:
+    h = result.scenario.horizon
+    return h.periods * h.period_days / 365.0
+
+
+def _pj(result: Result) -> dict[str, float]:
+    return {c: v.pj_per_unit for c, v in result.scenario.commodities.items()}
 
 
 def link_flows(result: Result) -> gpd.GeoDataFrame:
-    """One row per arc: flow summed over the horizon (units and PJ), per year, and geometry."""
+    """One row per arc: flow over the horizon and per year (units, PJ), capacity, utilisation,
+    disruption (lowest availability), geometry (EPSG:4326)."""
     fl = result.flows
     com = result.scenario.commodities
-    years = result.scenario.horizon.periods * result.scenario.horizon.period_days / 365.0
-    agg = fl.groupby("link", sort=False).agg(
-        {
-            "from": "first",
-            "to": "first",
-            "commodity": "first",
-            "mode": "first",
-            "corridor": "first",
-            "flow": "sum",
-            "capacity": "sum",
-        }
-    )
-    agg["flow_per_year"] = agg["flow"] / years
-    agg["pj_per_year"] = agg["flow_per_year"] * agg["commodity"].map(lambda c: com[c].pj_per_unit)
+    years = _years(result)
     links = result.network.links
-    agg["status"] = links.loc[agg.index, "status"].to_numpy()
-    agg["capacity_per_year"] = links.loc[agg.index, "capacity"].astype(float).to_numpy()
-    agg["length_km"] = links.loc[agg.index, "length_km"].astype(float).to_numpy()
-    agg = agg.drop(columns=["capacity"])
-    geom = [result.network.geometry[i] for i in agg.index]
-    gdf = gpd.GeoDataFrame(agg.reset_index(names="id"), geometry=geom, crs=CRS_WGS84)
-    return gdf
-
-
-def node_table(result: Result) -> gpd.GeoDataFrame:
-    """Nodes with supplied volume and unmet demand over the horizon (PJ)."""
-    nodes = result.network.nodes
-    com = result.scenario.commodities
-    sup = result.supply.assign(
-        pj=lambda d: d["supplied"] * d["commodity"].map(lambda c: com[c].pj_per_unit)
-    )
-    un = result.unmet.assign(
-        pj=lambda d: d["unmet"] * d["commodity"].map(lambda c: com[c].pj_per_unit),
-        dem_pj=lambda d: d["demand"] * d["commodity"].map(lambda c: com[c].pj_per_unit),
-    )
-    df = nodes[["name", "kind", "country"]].copy()
-    df["supplied_pj"] = sup.groupby("node")["pj"].sum().reindex(df.index).fillna(0.0)
-    df["demand_pj"] = un.groupby("node")["dem_pj"].sum().reindex(df.index).fillna(0.0)
-    df["unmet_pj"] = un.groupby("node")["pj"].sum().reindex(df.index).fillna(0.0)
+    agg = fl.groupby("link", sort=False).agg(flow=("flow", "sum"))
+    agg = agg.reindex(links.index).fillna({"flow": 0.0})
+    df = pd.DataFrame(index=links.index)
+    df["name"] = links["name"].fillna("").astype(str) if "name" in links else ""
+    df["from"] = links["from"].astype(str)
+    df["to"] = links["to"].astype(str)
+    names = result.network.nodes["name"].fillna("").astype(str)
+    names = names.where(names != "", result.network.nodes.index.to_series())
+    df["from_name"] = df["from"].map(names)
+    df["to_name"] = df["to"].map(names)
+    df["commodity"] = links["commodity"].astype(str)
+    df["unit"] = df["commodity"].map(lambda c: com[c].unit)
+    df["mode"] = links["mode"].astype(str)
+    df["corridor"] = links["corridor"].astype(object).where(links["corridor"].notna(), None)
+    df["status"] = links["status"].astype(str)
+    df["flow"] = agg["flow"].astype(float)
+    df["flow_per_year"] = df["flow"] / years
+    df["pj_per_year"] = df["flow_per_year"] * df["commodity"].map(lambda c: com[c].pj_per_unit)
+    cap = links["capacity"].astype(float)
+    df["capacity_per_year"] = cap
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = np.where(cap > 0, df["flow_per_year"] / cap, np.nan)
+    df["utilisation"] = util
+    df["length_km"] = links["length_km"].astype(float)
+    lf, _ = disruption_factors(result)
+    df["availability_min"] = lf.reindex(df.index).astype(float)
+    df["disrupted"] = df["availability_min"] < 1.0 - 1e-9
     geom = [result.network.geometry[i] for i in df.index]
     return gpd.GeoDataFrame(df.reset_index(names="id"), geometry=geom, crs=CRS_WGS84)
 
 
-def _colour(commodity: str, order: list[str]) -> str:
-    if commodity in COMMODITY_COLOURS:
-        return COMMODITY_COLOURS[commodity]
-    return FALLBACK_COLOURS[order.index(commodity) % len(FALLBACK_COLOURS)]
+def link_period_table(result: Result) -> gpd.GeoDataFrame:
+    """One row per arc and period: flow, capacity, utilisation, delivered, shadow price."""
+    fl = result.flows
+    df = pd.DataFrame(
+        {
+            "id": fl["link"].astype(str).to_numpy(),
+            "commodity": fl["commodity"].astype(str).to_numpy(),
+            "period": fl["period"].astype("int32").to_numpy(),
+            "flow": fl["flow"].astype(float).to_numpy(),
+            "capacity": fl["capacity"].astype(float).to_numpy(),
+        }
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["utilisation"] = np.where(df["capacity"] > 0, df["flow"] / df["capacity"], np.nan)
+    for col in ("delivered", "shadow_price"):
+        df[col] = fl[col].astype(float).to_numpy() if col in fl else np.nan
+    geom = [result.network.geometry[i] for i in df["id"]]
+    return gpd.GeoDataFrame(df, geometry=geom, crs=CRS_WGS84)
 
 
-def plot_flows(result: Result, path: Path, dpi: int = 150) -> Path:
-    """Draw the flows: line width by energy volume, colour by commodity, chokepoints marked
-    with their share of energy imports, unmet demand as red circles, country outlines."""
-    lf = link_flows(result)
-    nodes = node_table(result)
-    used = lf[lf["flow"] > 1e-6]
-    fig, ax = plt.subplots(figsize=(13, 7.5), dpi=dpi)
-    ax.set_facecolor("#dbe9f4")
+def node_table(result: Result) -> gpd.GeoDataFrame:
+    """Nodes with supplied volume, demand and unmet demand over the horizon (PJ)."""
+    nodes = result.network.nodes
+    pj = _pj(result)
+    sup = result.supply.assign(pj=lambda d: d["supplied"] * d["commodity"].map(pj))
+    un = result.unmet.assign(
+        pj=lambda d: d["unmet"] * d["commodity"].map(pj),
+        dem_pj=lambda d: d["demand"] * d["commodity"].map(pj),
+    )
+    df = pd.DataFrame(index=nodes.index)
+    df["name"] = nodes["name"].fillna("").astype(str)
+    df["kind"] = nodes["kind"].astype(str)
+    df["country"] = nodes["country"].astype(str)
+    df["supplied_pj"] = sup.groupby("node")["pj"].sum().reindex(df.index).fillna(0.0)
+    df["demand_pj"] = un.groupby("node")["dem_pj"].sum().reindex(df.index).fillna(0.0)
+    df["unmet_pj"] = un.groupby("node")["pj"].sum().reindex(df.index).fillna(0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["unmet_share"] = np.where(df["demand_pj"] > 0, df["unmet_pj"] / df["demand_pj"], 0.0)
+    _, nf = disruption_factors(result)
+    df["availability_min"] = nf.reindex(df.index).astype(float)
+    df["disrupted"] = df["availability_min"] < 1.0 - 1e-9
+    geom = [result.network.geometry[i] for i in df.index]
+    return gpd.GeoDataFrame(df.reset_index(names="id"), geometry=geom, crs=CRS_WGS84)
 
-    active = nodes[nodes["id"].isin(set(used["from"]) | set(used["to"]))]
-    shown = active if len(active) else nodes
-    minx, miny, maxx, maxy = shown.total_bounds
-    padx, pady = max(5.0, (maxx - minx) * 0.06), max(4.0, (maxy - miny) * 0.08)
-    bbox = (minx - padx, max(-85.0, miny - pady), maxx + padx, min(85.0, maxy + pady))
 
-    if result.network.basemap is not None and Path(result.network.basemap).exists():
-        world = gpd.read_file(result.network.basemap)
-        world = world.clip(bbox).to_crs(CRS_MAP)
-        world.plot(ax=ax, color="#f4f1ea", edgecolor="#9a9a9a", linewidth=0.4, zorder=1)
+def _field(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
-    commodities = list(result.scenario.commodities)
-    if len(used):
-        u = used.to_crs(CRS_MAP)
-        peak = float(u["pj_per_year"].max()) or 1.0
-        widths = 0.6 + 7.0 * np.sqrt(u["pj_per_year"] / peak)
-        for (c, grp), w in ((g, widths[g[1].index]) for g in u.groupby("commodity")):
-            grp.plot(
-                ax=ax,
-                color=_colour(c, commodities),
-                linewidth=w,
-                alpha=0.75,
-                zorder=3,
-                capstyle="round",
-            )
 
-    nodes_m = nodes.to_crs(CRS_MAP)
-    ends = nodes_m[nodes_m["kind"].isin(["supply"]) & (nodes_m["supplied_pj"] > 0)]
-    ax.scatter(ends.geometry.x, ends.geometry.y, s=14, color="#555555", zorder=4, label=None)
-    dem = nodes_m[nodes_m["demand_pj"] > 0]
-    ax.scatter(dem.geometry.x, dem.geometry.y, s=40, marker="s", color="#444444", zorder=5)
-    short = nodes_m[nodes_m["unmet_pj"] > 1e-6]
-    if len(short):
-        size = 60 + 900 * short["unmet_pj"] / max(float(nodes_m["demand_pj"].max()), 1e-9)
-        ax.scatter(
-            short.geometry.x,
-            short.geometry.y,
-            s=size,
-            facecolors="none",
-            edgecolors="#d62728",
-            linewidths=2,
-            zorder=6,
-        )
-
+def chokepoint_table(result: Result) -> gpd.GeoDataFrame:
+    """Chokepoints: throughput (units and PJ over the horizon), share of imports per commodity
+    and of energy imports, capacity (PJ/yr), lowest availability."""
     exp = chokepoint_exposure(result)
-    energy = exp[exp["commodity"] == "all_pj"].set_index("chokepoint")["share"]
-    chokes = nodes_m[nodes_m["kind"] == "chokepoint"]
-    disrupted = _disrupted_nodes(result)
-    placed: list[tuple[float, float]] = []
-    span = (ax.get_xlim()[1] - ax.get_xlim()[0]) if len(used) else 1.0
-    for row in chokes.itertuples():
-        x, y = row.geometry.x, row.geometry.y
-        cut = row.id in disrupted
-        ax.scatter(
-            [x],
-            [y],
-            s=70,
-            marker="X" if cut else "D",
-            color="#d62728" if cut else "#ff7f0e",
-            edgecolors="black",
-            linewidths=0.6,
-            zorder=7,
+    nodes = result.network.nodes
+    ids = list(result.network.chokepoints)
+    df = pd.DataFrame(index=pd.Index(ids, name="id"))
+    df["name"] = nodes.loc[ids, "name"].fillna("").astype(str) if ids else []
+    df["capacity_pj_per_year"] = nodes.loc[ids, "capacity"].astype(float) if ids else []
+    for c in [*result.scenario.commodities, "all_pj"]:
+        part = exp[exp["commodity"] == c].set_index("chokepoint")
+        key = "energy" if c == "all_pj" else _field(c)
+        df[f"throughput_{'pj' if c == 'all_pj' else key}"] = (
+            part["throughput"].reindex(ids).fillna(0.0).astype(float)
         )
-        share = float(energy.get(row.id, 0.0))
-        label = f"{row.name or row.id}\n{share:.0%}" + (" (cut)" if cut else "")
-        dy = 0.0
-        for px, py in placed:  # nudge labels that would overlap
-            if abs(px - x) < span * 0.06 and abs(py - (y + dy)) < span * 0.025:
-                dy -= span * 0.03
-        placed.append((x, y + dy))
-        ax.annotate(
-            label,
-            (x, y),
-            xytext=(6, 4 + dy / span * 800),
-            textcoords="offset points",
-            fontsize=7.5,
-            zorder=8,
-            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
+        df[f"share_{key}"] = part["share"].reindex(ids).fillna(0.0).astype(float)
+    _, nf = disruption_factors(result)
+    df["availability_min"] = nf.reindex(ids).astype(float)
+    df["disrupted"] = df["availability_min"] < 1.0 - 1e-9
+    geom = [result.network.geometry[i] for i in ids]
+    return gpd.GeoDataFrame(df.reset_index(), geometry=geom, crs=CRS_WGS84)
+
+
+# --------------------------------------------------------------------------- projection
+
+
+def choose_crs(bounds: Sequence[float]) -> tuple[CRS, str]:
+    """A projection for a lon/lat box ``(west, south, east, north)`` and its name.
+
+    Wider than 100° or taller than 70°: Equal Earth centred on the box; straddling the equator
+    or within 15° of it: Lambert azimuthal equal-area at the centre; otherwise Albers
+    equal-area conic with standard parallels at 1/6 and 5/6 of the box's height.
+    """
+    w, s, e, n = bounds
+    lon0 = (w + e) / 2.0
+    lat0 = (s + n) / 2.0
+    if e - w > 100 or n - s > 70:
+        return CRS.from_proj4(f"+proj=eqearth +lon_0={lon0:.2f} +datum=WGS84 +units=m"), (
+            "Equal Earth"
+        )
+    if s < 0 < n or abs(lat0) < 15:
+        proj = f"+proj=laea +lat_0={lat0:.2f} +lon_0={lon0:.2f} +datum=WGS84 +units=m"
+        return CRS.from_proj4(proj), "Lambert azimuthal equal-area"
+    h = n - s
+    proj = (
+        f"+proj=aea +lat_1={s + h / 6:.2f} +lat_2={n - h / 6:.2f} +lat_0={lat0:.2f} "
+        f"+lon_0={lon0:.2f} +datum=WGS84 +units=m"
+    )
+    return CRS.from_proj4(proj), "Albers equal-area conic"
+
+
+@functools.lru_cache(maxsize=4)
+def _basemap(path: str, mtime: float) -> gpd.GeoDataFrame:
+    world = gpd.read_file(path, engine="pyogrio")
+    return world.to_crs(CRS_WGS84) if world.crs is not None else world.set_crs(CRS_WGS84)
+
+
+def basemap(result: Result) -> gpd.GeoDataFrame | None:
+    """The scenario's country outlines (EPSG:4326), or None when it has none."""
+    p = result.network.basemap
+    if p is None or not Path(p).exists():
+        return None
+    return _basemap(str(p), Path(p).stat().st_mtime)
+
+
+@dataclass
+class Frame:
+    """A map frame: projection, lon/lat box of the data, projected limits."""
+
+    crs: CRS
+    crs_name: str
+    lonlat: tuple[float, float, float, float]
+    limits: tuple[float, float, float, float]
+    to_map: Transformer
+
+    def project(self, geom: Any) -> Any:
+        return shp_transform(self.to_map.transform, geom)
+
+
+def make_frame(results: Iterable[Result]) -> Frame:
+    """Frame everything that carries flow, is disrupted or has demand, in all ``results``."""
+    bounds = []
+    for r in results:
+        lf = link_flows(r)
+        nodes = node_table(r)
+        show = lf[(lf["flow"] > 1e-9) | lf["disrupted"]]
+        keep = nodes[(nodes["demand_pj"] > 0) | (nodes["supplied_pj"] > 0) | nodes["disrupted"]]
+        keep = pd.concat([keep, nodes[nodes["kind"] == "chokepoint"]])
+        for g in (show.geometry, keep.geometry):
+            g = g[~g.is_empty & g.notna()]
+            if len(g):
+                bounds.append(g.total_bounds)
+        if not bounds and len(nodes):
+            bounds.append(nodes.geometry.total_bounds)
+    if not bounds:
+        raise CorridorsError("nothing to draw: the result has no nodes")
+    b = np.array(bounds)
+    w, s, e, n = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    padx = max(3.0, (e - w) * 0.05)
+    pady = max(2.5, (n - s) * 0.07)
+    w, e = max(-180.0, w - padx), min(180.0, e + padx)
+    s, n = max(-85.0, s - pady), min(85.0, n + pady)
+    crs, name = choose_crs((w, s, e, n))
+    to_map = Transformer.from_crs(CRS_WGS84, crs, always_xy=True)
+    outline = shp_transform(to_map.transform, box(w, s, e, n).segmentize(1.0))
+    return Frame(crs, name, (w, s, e, n), tuple(outline.bounds), to_map)  # type: ignore[arg-type]
+
+
+def _projected_basemap(result: Result, frame: Frame) -> gpd.GeoSeries | None:
+    world = basemap(result)
+    if world is None:
+        return None
+    w, s, e, n = frame.lonlat
+    lon0 = (w + e) / 2
+    # Generous margin (the axes may show more than the data box), never across lon0 ± 180.
+    mx, my = max(25.0, (e - w) * 0.6), max(20.0, (n - s) * 0.6)
+    clip = box(
+        max(-180.0, lon0 - 179.0, w - mx),
+        max(-89.0, s - my),
+        min(180.0, lon0 + 179.0, e + mx),
+        min(89.0, n + my),
+    )
+    geoms = world.geometry.clip(clip)
+    geoms = geoms[~geoms.is_empty]
+    return geoms.to_crs(frame.crs)
+
+
+# --------------------------------------------------------------------------- colours & scales
+
+
+def _nice(v: float) -> float:
+    """Round down to 1, 2 or 5 × 10^k."""
+    if v <= 0:
+        return 0.0
+    k = math.floor(math.log10(v))
+    for m in (5, 2, 1):
+        if m * 10**k <= v:
+            return float(m * 10**k)
+    return float(10**k)
+
+
+@dataclass
+class Style:
+    """Shared scales so that panels of one figure are comparable."""
+
+    colour_by: str
+    colours: dict[str, str]
+    peak_pj: float
+    min_width: float = 0.5
+    max_width: float = 9.0
+
+    def width(self, pj: np.ndarray | float) -> np.ndarray:
+        return self.min_width + (self.max_width - self.min_width) * np.asarray(pj) / max(
+            self.peak_pj, 1e-12
         )
 
-    frame = gpd.GeoSeries([box(*bbox).segmentize(1.0)], crs=CRS_WGS84).to_crs(CRS_MAP)
-    fx0, fy0, fx1, fy1 = frame.total_bounds
-    ax.set_xlim(fx0, fx1)
-    ax.set_ylim(fy0, fy1)
+    def key(self, row: Any) -> str:
+        if self.colour_by == "corridor":
+            c = row["corridor"]
+            return str(c) if isinstance(c, str) and c else "(no corridor)"
+        return str(row["commodity"])
+
+    def label(self, key: str) -> str:
+        return NICE_NAMES.get(key, key.replace("_", " "))
+
+
+def make_style(results: Sequence[Result], colour_by: str = "commodity") -> Style:
+    if colour_by not in COLOUR_BY:
+        raise CorridorsError(
+            f"--colour-by must be one of {', '.join(COLOUR_BY)} (got {colour_by!r})"
+        )
+    peak = 0.0
+    keys: list[str] = []
+    for r in results:
+        lf = link_flows(r)
+        peak = max(peak, float(lf["pj_per_year"].max()) if len(lf) else 0.0)
+        if colour_by == "commodity":
+            keys += [c for c in r.scenario.commodities if c not in keys]
+        else:
+            keys += [c for c in r.network.corridors if c not in keys]
+    colours: dict[str, str] = {}
+    free = [c for c in PALETTE if colour_by == "corridor" or c not in COMMODITY_COLOURS.values()]
+    for i, k in enumerate(keys):
+        if colour_by == "commodity" and k in COMMODITY_COLOURS:
+            colours[k] = COMMODITY_COLOURS[k]
+        else:
+            colours[k] = free[i % len(free)]
+    colours["(no corridor)"] = "#8c8c8c"
+    return Style(colour_by, colours, peak or 1.0)
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+def _short(name: str, ident: str) -> str:
+    return (name or ident).split(" (")[0]
+
+
+def _lines(geom: Any) -> list[np.ndarray]:
+    if geom is None or geom.is_empty:
+        return []
+    if geom.geom_type == "LineString":
+        return [np.asarray(geom.coords)[:, :2]]
+    if hasattr(geom, "geoms"):
+        return [seg for g in geom.geoms for seg in _lines(g)]
+    return []
+
+
+@dataclass
+class Label:
+    x: float
+    y: float
+    text: str
+    colour: str = INK
+    weight: str = "normal"
+    priority: float = 0.0
+    marker_pt: float = 4.0
+
+
+def place_labels(fig: Figure, ax: Any, labels: list[Label], obstacles: list[Bbox]) -> list[Any]:
+    """Greedy label placement without overlaps.
+
+    Labels are placed in order of priority. Each tries 8 directions on rings of growing radius
+    around its anchor; the first candidate whose text box (measured by the renderer) stays
+    inside the axes and clears every placed label and marker wins. Labels placed beyond the
+    first two rings get a leader line to their anchor.
+    """
+    renderer = fig.canvas.get_renderer()
+    axbox = ax.get_window_extent(renderer)
+    taken = list(obstacles)
+    dirs = [(1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1)]
+    rings = (2, 7, 14, 24, 36, 50, 66, 84)
+    style = {"boxstyle": "round,pad=0.25", "fc": "white", "ec": "#cccccc", "lw": 0.4}
+    placed = []
+    for lab in sorted(labels, key=lambda item: -item.priority):
+        ann = ax.annotate(
+            lab.text,
+            (lab.x, lab.y),
+            xytext=(0, 0),
+            textcoords="offset points",
+            fontsize=8.5,
+            color=lab.colour,
+            fontweight=lab.weight,
+            zorder=20,
+            bbox={**style, "alpha": 0.88},
+        )
+        choice = None
+        fallback = None
+        for ring, r in enumerate(rings):
+            for dx, dy in dirs:
+                d = lab.marker_pt + r
+                norm = math.hypot(dx, dy)
+                off = (dx * d / norm * (1.0 if dy == 0 else 1.2), dy * d / norm)
+                ann.set_ha("left" if dx > 0 else "right" if dx < 0 else "center")
+                ann.set_va("bottom" if dy > 0 else "top" if dy < 0 else "center")
+                ann.xyann = off
+                bb = ann.get_window_extent(renderer).padded(2)
+                inside = (
+                    bb.x0 >= axbox.x0
+                    and bb.x1 <= axbox.x1
+                    and bb.y0 >= axbox.y0
+                    and bb.y1 <= axbox.y1
+                )
+                if not inside:
+                    continue
+                if fallback is None:
+                    fallback = (off, ann.get_ha(), ann.get_va(), bb, ring)
+                if not any(bb.overlaps(t) for t in taken):
+                    choice = (off, ann.get_ha(), ann.get_va(), bb, ring)
+                    break
+            if choice:
+                break
+        ann.remove()
+        off, ha, va, bb, ring = choice or fallback or ((6, 6), "left", "bottom", None, 0)
+        arrow = (
+            {"arrowstyle": "-", "color": "#555555", "lw": 0.7, "shrinkA": 0, "shrinkB": 2}
+            if ring >= 2
+            else None
+        )
+        final = ax.annotate(
+            lab.text,
+            (lab.x, lab.y),
+            xytext=off,
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            fontsize=8.5,
+            color=lab.colour,
+            fontweight=lab.weight,
+            zorder=20,
+            bbox={**style, "alpha": 0.88},
+            arrowprops=arrow,
+        )
+        if bb is not None:
+            taken.append(bb)
+        placed.append(final)
+    return placed
+
+
+def _marker_box(ax: Any, x: float, y: float, half_pt: float, dpi: float) -> Bbox:
+    px, py = ax.transData.transform((x, y))
+    h = half_pt * dpi / 72.0
+    return Bbox.from_extents(px - h, py - h, px + h, py + h)
+
+
+def _fit_limits(fig: Figure, ax: Any, limits: Sequence[float]) -> None:
+    """Set limits that contain ``limits`` and match the axes' shape (equal scale in x and y)."""
+    x0, y0, x1, y1 = limits
+    bb = ax.get_position()
+    fw, fh = fig.get_size_inches()
+    box_ratio = (bb.width * fw) / (bb.height * fh)
+    w, h = x1 - x0, y1 - y0
+    if w / h < box_ratio:  # too narrow: widen
+        extra = (h * box_ratio - w) / 2
+        x0, x1 = x0 - extra, x1 + extra
+    else:
+        extra = (w / box_ratio - h) / 2
+        y0, y1 = y0 - extra, y1 + extra
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_autoscale_on(False)
+
+
+def draw_panel(
+    fig: Figure,
+    ax: Any,
+    result: Result,
+    frame: Frame,
+    style: Style,
+    legend_items: dict[str, Any],
+) -> None:
+    """Draw one result into ``ax`` (projected with ``frame``); collect legend handles."""
+    ax.set_facecolor(OCEAN)
+    _fit_limits(fig, ax, frame.limits)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    handles = [
-        Line2D([0], [0], color=_colour(c, commodities), lw=4, label=c.replace("_", " "))
-        for c in commodities
-        if c in set(used["commodity"])
-    ]
-    handles.append(
-        Line2D(
-            [0],
-            [0],
-            marker="D",
-            color="w",
-            markerfacecolor="#ff7f0e",
-            markeredgecolor="black",
-            markersize=7,
-            label="chokepoint (share of energy imports)",
+    for sp in ax.spines.values():
+        sp.set_edgecolor("#8a8a8a")
+        sp.set_linewidth(0.6)
+
+    world = _projected_basemap(result, frame)
+    if world is not None and len(world):
+        gpd.GeoSeries(world).plot(
+            ax=ax, color=LAND, edgecolor=BORDER, linewidth=0.35, zorder=1, aspect=None
         )
-    )
-    handles.append(
-        Line2D(
-            [0],
-            [0],
-            marker="s",
-            color="w",
-            markerfacecolor="#444444",
-            markersize=7,
-            label="demand region",
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+    lf = link_flows(result)
+    nodes = node_table(result)
+
+    # idle infrastructure: faint context
+    idle = lf[(lf["flow"] <= 1e-9) & ~lf["disrupted"] & (lf["mode"] != "conversion")]
+    segs = [s for g in idle.geometry for s in _lines(frame.project(g))]
+    if segs:
+        ax.add_collection(
+            LineCollection(segs, colors="#9aa5ad", linewidths=0.5, linestyles=(0, (2, 2)), zorder=2)
         )
+        legend_items.setdefault(
+            "idle",
+            Line2D([0], [0], color="#9aa5ad", lw=0.8, ls=(0, (2, 2)), label="link without flow"),
+        )
+
+    used = lf[(lf["flow"] > 1e-9) & (lf["mode"] != "conversion")].sort_values(
+        "pj_per_year", ascending=False
     )
+    segs, widths, colours = [], [], []
+    for _, row in used.iterrows():
+        key = style.key(row)
+        colour = style.colours.get(key, "#8c8c8c")
+        w = float(style.width(row["pj_per_year"]))
+        for s in _lines(frame.project(row.geometry)):
+            segs.append(s)
+            widths.append(w)
+            colours.append(colour)
+        legend_items.setdefault(
+            f"c:{key}", Line2D([0], [0], color=colour, lw=4, label=style.label(key))
+        )
+    if segs:
+        ax.add_collection(
+            LineCollection(
+                segs,
+                colors=colours,
+                linewidths=widths,
+                alpha=0.8,
+                capstyle="round",
+                joinstyle="round",
+                zorder=3,
+            )
+        )
+    cut = lf[lf["disrupted"] & (lf["mode"] != "conversion")]
+    segs = [s for g in cut.geometry for s in _lines(frame.project(g))]
+    if segs:
+        ax.add_collection(
+            LineCollection(segs, colors=CUT, linewidths=1.6, linestyles=(0, (4, 2.5)), zorder=4)
+        )
+        legend_items.setdefault(
+            "cut", Line2D([0], [0], color=CUT, lw=1.6, ls=(0, (4, 2.5)), label="disrupted link")
+        )
+
+    pts = nodes.copy()
+    pts["x"] = [frame.project(g).x for g in pts.geometry]
+    pts["y"] = [frame.project(g).y for g in pts.geometry]
+    dpi = fig.dpi
+    obstacles: list[Bbox] = []
+    labels: list[Label] = []
+
+    sup = pts[(pts["supplied_pj"] > 0) & (pts["kind"] != "chokepoint")]
+    ax.scatter(sup["x"], sup["y"], s=12, color="#4a4a4a", edgecolors="white", lw=0.4, zorder=6)
+    if len(sup):
+        legend_items.setdefault(
+            "supply",
+            Line2D(
+                [0], [0], marker="o", color="w", markerfacecolor="#4a4a4a", ms=5, label="supply"
+            ),
+        )
+    dem = pts[pts["demand_pj"] > 0]
+    ax.scatter(
+        dem["x"], dem["y"], s=34, marker="s", color=INK, edgecolors="white", lw=0.6, zorder=7
+    )
+    if len(dem):
+        legend_items.setdefault(
+            "demand",
+            Line2D(
+                [0], [0], marker="s", color="w", markerfacecolor=INK, ms=6, label="demand region"
+            ),
+        )
+    for r in dem.itertuples():
+        obstacles.append(_marker_box(ax, r.x, r.y, 4, dpi))
+    short = pts[pts["unmet_pj"] > 1e-6]
     if len(short):
-        handles.append(
+        ref = max(float(pts["demand_pj"].max()), 1e-9)
+        size = 60 + 1400 * short["unmet_pj"] / ref
+        ax.scatter(
+            short["x"],
+            short["y"],
+            s=size,
+            facecolors=(0.84, 0.15, 0.16, 0.18),
+            edgecolors=CUT,
+            linewidths=1.6,
+            zorder=8,
+        )
+        legend_items.setdefault(
+            "unmet",
             Line2D(
                 [0],
                 [0],
                 marker="o",
                 color="w",
-                markerfacecolor="none",
-                markeredgecolor="#d62728",
-                markersize=10,
-                label="unmet demand",
-            )
+                markerfacecolor=(0.84, 0.15, 0.16, 0.18),
+                markeredgecolor=CUT,
+                ms=11,
+                label="unmet demand (area ∝ PJ)",
+            ),
         )
-    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+        for r in short.itertuples():
+            labels.append(
+                Label(
+                    r.x,
+                    r.y,
+                    f"{_short(r.name, r.id)}: {r.unmet_pj:,.0f} PJ unmet ({r.unmet_share:.0%})",
+                    colour=CUT,
+                    weight="bold",
+                    priority=2e9 + r.unmet_pj,
+                    marker_pt=6 + 0.5 * math.sqrt(60 + 1400 * r.unmet_pj / ref),
+                )
+            )
+
+    chokes = chokepoint_table(result)
+    share = dict(zip(chokes["id"], chokes["share_energy"], strict=True))
+    ch = pts[pts["kind"] == "chokepoint"]
+    ok = ch[~ch["disrupted"]]
+    bad = ch[ch["disrupted"]]
+    if len(ok):
+        ax.scatter(
+            ok["x"], ok["y"], s=70, marker="D", color=CHOKE, edgecolors=INK, lw=0.7, zorder=9
+        )
+        legend_items.setdefault(
+            "choke",
+            Line2D(
+                [0],
+                [0],
+                marker="D",
+                color="w",
+                markerfacecolor=CHOKE,
+                markeredgecolor=INK,
+                ms=8,
+                label="chokepoint\n(% of energy imports)",
+            ),
+        )
+    if len(bad):
+        ax.scatter(
+            bad["x"], bad["y"], s=150, marker="X", color=CUT, edgecolors=INK, lw=0.8, zorder=10
+        )
+        legend_items.setdefault(
+            "chokecut",
+            Line2D(
+                [0],
+                [0],
+                marker="X",
+                color="w",
+                markerfacecolor=CUT,
+                markeredgecolor=INK,
+                ms=10,
+                label="disrupted chokepoint",
+            ),
+        )
+    for r in ch.itertuples():
+        obstacles.append(_marker_box(ax, r.x, r.y, 6, dpi))
+        s = float(share.get(r.id, 0.0))
+        name = _short(r.name, r.id)
+        if r.disrupted:
+            state = "closed" if r.availability_min <= 1e-9 else f"at {r.availability_min:.0%}"
+            text = f"{name} · {state}" + (f" · {s:.0%}" if s >= 0.005 else "")
+            labels.append(Label(r.x, r.y, text, CUT, "bold", 1e9 + s, 7))
+        else:
+            labels.append(Label(r.x, r.y, f"{name} · {s:.0%}", INK, "normal", s, 5))
+    place_labels(fig, ax, labels, obstacles)
+
+
+def _width_key(style: Style) -> list[Line2D]:
+    top = _nice(style.peak_pj)
+    vals = sorted({_nice(top / 10), _nice(top / 2), top})
+    return [
+        Line2D([0], [0], color="#7a7a7a", lw=float(style.width(v)), label=f"{v:,.0f} PJ/yr")
+        for v in vals
+        if v > 0
+    ]
+
+
+def _ordered(legend_items: dict[str, Any], style: Style) -> list[Any]:
+    order = ["choke", "chokecut", "cut", "idle", "demand", "supply", "unmet"]
+    colours = [legend_items[f"c:{k}"] for k in style.colours if f"c:{k}" in legend_items]
+    return colours + [legend_items[k] for k in order if k in legend_items]
+
+
+def _headline(result: Result) -> str:
+    pj = _pj(result)
+    total = float((result.supply["supplied"] * result.supply["commodity"].map(pj)).sum())
+    dem = float((result.unmet["demand"] * result.unmet["commodity"].map(pj)).sum())
+    unmet = result.unmet_pj()
+    years = _years(result)
+    parts = [f"imports {total / years:,.0f} PJ/yr"]
+    if result.objective == result.objective:
+        parts.append(f"cost USD {result.objective / 1e9:,.1f} bn")
+    if unmet > 1e-6:
+        parts.append(f"unmet demand {unmet:,.0f} PJ ({unmet / max(dem, 1e-9):.1%})")
+    else:
+        parts.append("all demand met")
+    if not result.is_ok:
+        parts.append(f"solver status: {result.status.value}")
+    return " · ".join(parts)
+
+
+def _period_text(result: Result) -> str:
+    h = result.scenario.horizon
+    if h.periods == 1:
+        return f"{h.period_days:g}-day horizon" if h.period_days != 365 else "one year"
+    return f"{h.periods} periods of {h.period_days:g} days"
+
+
+def figure_map(
+    result: Result,
+    colour_by: str = "commodity",
+    dpi: int = DEFAULT_DPI,
+    title: str | None = None,
+) -> Figure:
+    """A 16:9 briefing map of one result (legend on the right, title, source line)."""
+    frame = make_frame([result])
+    style = make_style([result], colour_by)
+    fig = plt.figure(figsize=SLIDE_SIZE, dpi=dpi, facecolor="white")
+    ax = fig.add_axes((0.012, 0.075, 0.77, 0.80))
+    items: dict[str, Any] = {}
+    draw_panel(fig, ax, result, frame, style, items)
     sc = result.scenario
-    total_unmet = result.unmet_pj()
-    ax.set_title(
-        f"{sc.name}: optimal import flows (line width ∝ energy, PJ/yr)"
-        + (f" — unmet demand {total_unmet:,.0f} PJ" if total_unmet > 1e-6 else ""),
-        fontsize=12,
+    fig.text(
+        0.012,
+        0.955,
+        title or f"Energy import flows — scenario “{sc.name}”",
+        fontsize=17,
+        fontweight="bold",
+        color=INK,
+        va="center",
     )
     fig.text(
-        0.01,
-        0.01,
-        "corridors · data: geodata/SOURCES.md · basemap: Natural Earth 1:110m",
-        fontsize=7,
-        color="#555555",
+        0.012,
+        0.905,
+        f"Optimal flows over {_period_text(result)}: {_headline(result)}",
+        fontsize=10.5,
+        color=MUTED,
+        va="center",
     )
-    fig.tight_layout()
-
-    def _save(p: Path) -> None:
-        fig.savefig(p, format="png", dpi=dpi)
-
-    atomic_write(path, _save)
-    plt.close(fig)
-    return path
+    _legend(fig, items, style, (0.792, 0.875), "upper left", ncol=1)
+    _source(fig, result, frame)
+    return fig
 
 
-def _disrupted_nodes(result: Result) -> set[str]:
-    out: set[str] = set()
-    for ev in result.scenario.disruptions:
-        for t in ev.targets:
-            name = t.split(":", 1)[1] if t.startswith("node:") else t
-            if name in result.network.nodes.index:
-                out.add(name)
+def _legend(
+    fig: Figure, items: dict[str, Any], style: Style, anchor: tuple[float, float], loc: str, ncol: int
+) -> None:
+    handles = _ordered(items, style)
+    title = "Colour: " + ("commodity" if style.colour_by == "commodity" else "corridor")
+    widths = _width_key(style)
+    leg = fig.legend(
+        handles=handles,
+        loc=loc,
+        bbox_to_anchor=anchor,
+        fontsize=8.5,
+        title=title,
+        title_fontsize=9,
+        frameon=False,
+        alignment="left",
+        ncol=ncol,
+    )
+    fig.add_artist(leg)
+    if widths:
+        y = anchor[1]
+        if ncol == 1:
+            renderer = fig.canvas.get_renderer()
+            bb = leg.get_window_extent(renderer).transformed(fig.transFigure.inverted())
+            y = bb.y0 - 0.02
+            anchor2: tuple[float, float] = (anchor[0], y)
+            loc2 = "upper left"
+        else:
+            anchor2 = (0.99, anchor[1])
+            loc2 = "upper right"
+        fig.legend(
+            handles=widths,
+            loc=loc2,
+            bbox_to_anchor=anchor2,
+            fontsize=8.5,
+            title="Line width: energy carried",
+            title_fontsize=9,
+            frameon=False,
+            alignment="left",
+            handlelength=3,
+            ncol=1 if ncol == 1 else len(widths),
+        )
+
+
+def _source(fig: Figure, result: Result, frame: Frame) -> None:
+    fig.text(
+        0.012,
+        0.022,
+        f"{SOURCE_LINE}. Projection: {frame.crs_name}. Scenario file: "
+        f"{Path(result.scenario.source).name if result.scenario.source else '(in memory)'}.",
+        fontsize=7.5,
+        color=MUTED,
+        va="center",
+    )
+
+
+def figure_compare(
+    before: Result,
+    after: Result,
+    colour_by: str = "commodity",
+    dpi: int = DEFAULT_DPI,
+) -> Figure:
+    """Before (left) and after (right) on one figure: same frame, same width scale."""
+    frame = make_frame([before, after])
+    style = make_style([before, after], colour_by)
+    fig = plt.figure(figsize=SLIDE_SIZE, dpi=dpi, facecolor="white")
+    items: dict[str, Any] = {}
+    for i, (res, tag) in enumerate(((before, "Before"), (after, "After"))):
+        ax = fig.add_axes((0.012 + i * 0.494, 0.2, 0.482, 0.64))
+        draw_panel(fig, ax, res, frame, style, items)
+        ax.set_title(
+            f"{tag}: “{res.scenario.name}” — {_headline(res)}",
+            fontsize=9.5,
+            loc="left",
+            color=INK,
+        )
+    db = before.objective
+    da = after.objective
+    delta = ""
+    if db == db and da == da:
+        delta = f"cost {'+' if da >= db else '−'}USD {abs(da - db) / 1e9:,.1f} bn"
+    du = after.unmet_pj() - before.unmet_pj()
+    delta += f"{' · ' if delta else ''}unmet demand {'+' if du >= 0 else '−'}{abs(du):,.0f} PJ"
+    fig.text(
+        0.012,
+        0.955,
+        f"Disruption impact: “{after.scenario.name}” against “{before.scenario.name}”",
+        fontsize=16,
+        fontweight="bold",
+        color=INK,
+        va="center",
+    )
+    fig.text(0.012, 0.91, f"Change: {delta}", fontsize=10.5, color=MUTED, va="center")
+    _legend(fig, items, style, (0.012, 0.185), "upper left", ncol=4)
+    _source(fig, after, frame)
+    return fig
+
+
+def save_figure(fig: Figure, paths: Iterable[Path]) -> list[Path]:
+    """Save one figure to each path (format from the extension), atomically."""
+    out = []
+    for p in paths:
+        p = Path(p)
+        fmt = p.suffix.lstrip(".").lower()
+        atomic_write(p, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=fig.dpi))
+        out.append(p)
     return out
 
 
+def png_bytes(fig: Figure, dpi: int | None = None) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi or fig.dpi)
+    return buf.getvalue()
+
+
+def plot_flows(
+    result: Result, path: Path, dpi: int = DEFAULT_DPI, colour_by: str = "commodity"
+) -> Path:
+    """Draw the briefing map of ``result`` to ``path`` (PNG, SVG or PDF by extension)."""
+    fig = figure_map(result, colour_by=colour_by, dpi=dpi)
+    try:
+        save_figure(fig, [Path(path)])
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+def plot_compare(
+    before: Result, after: Result, path: Path, dpi: int = DEFAULT_DPI, colour_by: str = "commodity"
+) -> Path:
+    """Before/after figure of two results to ``path``."""
+    fig = figure_compare(before, after, colour_by=colour_by, dpi=dpi)
+    try:
+        save_figure(fig, [Path(path)])
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+# --------------------------------------------------------------------------- GIS
+
+
+def gis_layers(result: Result) -> dict[str, gpd.GeoDataFrame]:
+    """The layers of the GIS exports, with plain field types (str, float, int32, bool)."""
+    links = link_flows(result)
+    links["corridor"] = links["corridor"].astype(object).where(links["corridor"].notna(), None)
+    return {
+        "nodes": node_table(result),
+        "links": links,
+        "link_periods": link_period_table(result),
+        "chokepoints": chokepoint_table(result),
+    }
+
+
 def write_gpkg(result: Result, path: Path) -> Path:
-    """GeoPackage (EPSG:4326) with layers ``links`` (flows over the horizon) and ``nodes``."""
-    lf = link_flows(result)
-    nodes = node_table(result)
-    for col in ("corridor", "status"):
-        lf[col] = lf[col].astype("string").fillna("")
+    """GeoPackage (EPSG:4326) with layers ``nodes``, ``links`` (horizon totals),
+    ``link_periods`` (flow per arc and period; each arc carries one commodity) and
+    ``chokepoints``."""
+    layers = gis_layers(result)
 
     def _write(p: Path) -> None:
         p.unlink(missing_ok=True)
-        lf.to_file(p, layer="links", driver="GPKG", engine="pyogrio")
-        nodes.to_file(p, layer="nodes", driver="GPKG", engine="pyogrio", append=False)
+        for name, gdf in layers.items():
+            gdf.to_file(p, layer=name, driver="GPKG", engine="pyogrio", append=p.exists())
 
-    atomic_write(path, _write)
-    return path
+    atomic_write(Path(path), _write)
+    return Path(path)
 
 
-__all__ = ["link_flows", "node_table", "plot_flows", "write_gpkg"]
+def write_geojson(result: Result, folder: Path) -> list[Path]:
+    """One RFC 7946 GeoJSON file per layer (same layers as the GeoPackage) in ``folder``."""
+    folder = Path(folder)
+    out = []
+    for name, gdf in gis_layers(result).items():
+        p = folder / f"{name}.geojson"
+
+        def _write(tmp: Path, gdf: gpd.GeoDataFrame = gdf) -> None:
+            tmp.unlink(missing_ok=True)
+            gdf.to_file(
+                tmp,
+                driver="GeoJSON",
+                engine="pyogrio",
+                layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": "5"},
+            )
+
+        atomic_write(p, _write)
+        out.append(p)
+    return out
+
+
+# --------------------------------------------------------------------------- interactive
+
+
+def _json_script(obj: Any) -> str:
+    """JSON safe inside <script>: no '<', '>' or '&' that could end the element."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _fmt(v: float, unit: str = "") -> str:
+    if v is None or not np.isfinite(v):
+        return "unlimited"
+    s = f"{v:,.1f}" if abs(v) < 100 else f"{v:,.0f}"
+    return f"{s} {unit}".strip()
+
+
+def interactive_map(result: Result, colour_by: str = "commodity", dom_id: str = "cmap") -> str:
+    """An HTML fragment: an SVG map with inline JavaScript for pan (drag), zoom (wheel,
+    buttons), reset (double-click) and hover tooltips (flow, capacity, commodity).
+
+    Everything is embedded; nothing is fetched. Names from the data are escaped (text nodes
+    are set with ``textContent``; JSON in the script has ``<``, ``>``, ``&`` escaped).
+    """
+    frame = make_frame([result])
+    style = make_style([result], colour_by)
+    x0, y0, x1, y1 = frame.limits
+    W = 1000.0
+    k = W / (x1 - x0)
+    H = round((y1 - y0) * k, 1)
+
+    def sx(x: float) -> float:
+        return round((x - x0) * k, 1)
+
+    def sy(y: float) -> float:
+        return round((y1 - y) * k, 1)
+
+    def path_d(coords: np.ndarray, close: bool = False) -> str:
+        if len(coords) < 2:
+            return ""
+        pts = " ".join(f"{sx(x)},{sy(y)}" for x, y in coords[:, :2])
+        return f"M{pts}{'Z' if close else ''}"
+
+    parts: list[str] = []
+    world = _projected_basemap(result, frame)
+    if world is not None:
+        tol = (x1 - x0) / W * 0.6
+        ds = []
+        for g in world.simplify(tol):
+            polys = getattr(g, "geoms", [g])
+            for p in polys:
+                if p.is_empty or p.geom_type != "Polygon":
+                    continue
+                ds.append(path_d(np.asarray(p.exterior.coords), True))
+                ds.extend(path_d(np.asarray(r.coords), True) for r in p.interiors)
+        parts.append(f'<path class="land" d="{" ".join(d for d in ds if d)}"/>')
+
+    lf = link_flows(result)
+    lf = lf[lf["mode"] != "conversion"]
+    data: list[dict[str, Any]] = []
+    lf = lf.assign(_o=lf["pj_per_year"]).sort_values("_o", ascending=False)
+    for _, row in lf.iterrows():
+        segs = _lines(frame.project(row.geometry))
+        d = " ".join(path_d(s) for s in segs)
+        if not d:
+            continue
+        used = row["flow"] > 1e-9
+        colour = style.colours.get(style.key(row), "#8c8c8c") if used else "#9aa5ad"
+        w = float(style.width(row["pj_per_year"])) if used else 0.8
+        cls = "fl" + (" idle" if not used else "") + (" cut" if row["disrupted"] else "")
+        i = len(data)
+        data.append(
+            {
+                "t": "link",
+                "name": row["name"] or row["id"],
+                "route": f"{row['from_name']} → {row['to_name']}",
+                "commodity": str(row["commodity"]).replace("_", " "),
+                "mode": row["mode"],
+                "corridor": row["corridor"] or "",
+                "flow": f"{_fmt(row['flow_per_year'], row['unit'])}/yr ({_fmt(row['pj_per_year'])} PJ/yr)",
+                "capacity": (
+                    f"{_fmt(row['capacity_per_year'], row['unit'])}/yr"
+                    if np.isfinite(row["capacity_per_year"])
+                    else "unlimited"
+                ),
+                "use": (
+                    f"{row['utilisation']:.0%}" if np.isfinite(row["utilisation"]) else "n/a"
+                ),
+                "state": (
+                    f"disrupted (availability {row['availability_min']:.0%})"
+                    if row["disrupted"]
+                    else ""
+                ),
+            }
+        )
+        dash = ' stroke-dasharray="5 3"' if row["disrupted"] else ""
+        stroke = CUT if row["disrupted"] and not used else colour
+        parts.append(
+            f'<path class="{cls}" data-i="{i}" d="{d}" stroke="{stroke}" '
+            f'stroke-width="{w:.2f}"{dash}/>'
+        )
+    nodes = node_table(result)
+    chokes = chokepoint_table(result).set_index("id")
+    for r in nodes.itertuples():
+        if r.kind != "chokepoint" and r.demand_pj <= 0 and r.supplied_pj <= 0:
+            continue
+        p = frame.project(r.geometry)
+        i = len(data)
+        item = {"t": "node", "name": r.name or r.id, "kind": r.kind, "country": r.country}
+        if r.kind == "chokepoint":
+            c = chokes.loc[r.id]
+            item["share"] = f"{c['share_energy']:.1%} of energy imports"
+            item["throughput"] = f"{_fmt(c['throughput_pj'] / _years(result))} PJ/yr"
+            cap = c["capacity_pj_per_year"]
+            item["capacity"] = f"{_fmt(cap)} PJ/yr" if np.isfinite(cap) else "unlimited"
+            fill, shape = (CUT, "cut") if r.disrupted else (CHOKE, "ch")
+        elif r.demand_pj > 0:
+            item["demand"] = f"{_fmt(r.demand_pj / _years(result))} PJ/yr"
+            item["unmet"] = f"{_fmt(r.unmet_pj)} PJ ({r.unmet_share:.1%})"
+            fill, shape = (CUT if r.unmet_pj > 1e-6 else INK), "dem"
+        else:
+            item["supplied"] = f"{_fmt(r.supplied_pj / _years(result))} PJ/yr"
+            fill, shape = "#4a4a4a", "sup"
+        if r.disrupted:
+            item["state"] = f"disrupted (availability {r.availability_min:.0%})"
+        data.append(item)
+        parts.append(
+            f'<circle class="nd {shape}" data-i="{i}" data-r="{_NODE_R[shape]}" '
+            f'cx="{sx(p.x)}" cy="{sy(p.y)}" r="{_NODE_R[shape]}" fill="{fill}"/>'
+        )
+        if r.kind == "chokepoint":
+            s = float(chokes.loc[r.id, "share_energy"])
+            text = html.escape(f"{_short(r.name, r.id)} {s:.0%}")
+            parts.append(
+                f'<text class="lb" data-x="{sx(p.x)}" data-y="{sy(p.y)}" x="{sx(p.x) + 6}" '
+                f'y="{sy(p.y) - 6}">{text}</text>'
+            )
+    legend = "".join(
+        f'<span><i style="background:{html.escape(style.colours[k])}"></i>'
+        f"{html.escape(style.label(k))}</span>"
+        for k in style.colours
+        if k in set(lf.loc[lf["flow"] > 1e-9].apply(style.key, axis=1))
+    )
+    svg = (
+        f'<svg viewBox="0 0 {W:g} {H:g}" '
+        f'role="img" aria-label="{html.escape(result.scenario.name)} flow map">'
+        f'<rect class="sea" x="-5000" y="-5000" width="11000" height="11000"/>'
+        f"{''.join(parts)}</svg>"
+    )
+    script = _JS.replace("__ID__", dom_id)
+    return (
+        f'<div class="cmap" id="{dom_id}" style="--ratio:{W / H:.4f}">'
+        f'<div class="cmap-tools"><button type="button" data-z="in" title="Zoom in">+</button>'
+        f'<button type="button" data-z="out" title="Zoom out">−</button>'
+        f'<button type="button" data-z="reset" title="Reset view">⟲</button></div>'
+        f"{svg}"
+        f'<div class="cmap-tip" hidden></div>'
+        f'<div class="cmap-legend">{legend}<span><i class="dash"></i>disrupted</span>'
+        f"<span>drag to pan · wheel to zoom · hover for figures</span></div>"
+        f"</div>"
+        f'<script type="application/json" id="{dom_id}-data">{_json_script(data)}</script>'
+        f"<script>{script}</script>"
+    )
+
+
+_NODE_R = {"ch": 4.5, "cut": 6.0, "dem": 4.0, "sup": 2.5}
+
+MAP_CSS = """
+.cmap{position:relative;border:1px solid #c8c8c8;background:#dde9f3;overflow:hidden;
+  aspect-ratio:var(--ratio);max-height:80vh;touch-action:none;user-select:none}
+.cmap svg{width:100%;height:100%;display:block;cursor:grab}
+.cmap svg.drag{cursor:grabbing}
+.cmap .sea{fill:#dde9f3}
+.cmap .land{fill:#f5f2ea;stroke:#a8a8a8;stroke-width:.5;vector-effect:non-scaling-stroke}
+.cmap .fl{fill:none;stroke-linecap:round;stroke-linejoin:round;opacity:.85;
+  vector-effect:non-scaling-stroke}
+.cmap .fl.idle{opacity:.6;stroke-dasharray:3 3}
+.cmap .fl:hover,.cmap .nd:hover{opacity:1;filter:drop-shadow(0 0 2px #000)}
+.cmap .nd{stroke:#fff;stroke-width:1;vector-effect:non-scaling-stroke}
+.cmap .nd.ch,.cmap .nd.cut{stroke:#222}
+.cmap .lb{font:11px sans-serif;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:3px;
+  pointer-events:none}
+.cmap-tools{position:absolute;top:8px;right:8px;display:flex;flex-direction:column;gap:4px;z-index:2}
+.cmap-tools button{width:30px;height:30px;font-size:18px;border:1px solid #999;background:#fff;
+  border-radius:4px;cursor:pointer}
+.cmap-tip{position:absolute;z-index:3;pointer-events:none;background:rgba(255,255,255,.96);
+  border:1px solid #888;border-radius:4px;padding:6px 8px;font:12px/1.35 sans-serif;
+  box-shadow:0 2px 6px rgba(0,0,0,.25);max-width:320px}
+.cmap-tip b{display:block;margin-bottom:2px}
+.cmap-legend{position:absolute;left:8px;bottom:8px;background:rgba(255,255,255,.9);
+  padding:4px 8px;font:11px sans-serif;border-radius:4px;display:flex;gap:10px;flex-wrap:wrap}
+.cmap-legend i{display:inline-block;width:18px;height:4px;margin-right:4px;vertical-align:middle}
+.cmap-legend i.dash{background:repeating-linear-gradient(90deg,#d62728 0 5px,transparent 5px 8px)}
+"""
+
+_JS = r"""
+(function () {
+  "use strict";
+  var root = document.getElementById("__ID__");
+  var svg = root.querySelector("svg");
+  var tip = root.querySelector(".cmap-tip");
+  var data = JSON.parse(document.getElementById("__ID__-data").textContent);
+  var base = svg.getAttribute("viewBox").split(" ").map(Number);
+  var vb = base.slice();
+  var scaled = svg.querySelectorAll("[data-r]");
+  var labels = svg.querySelectorAll(".lb");
+  function apply() {
+    svg.setAttribute("viewBox", vb.join(" "));
+    var s = vb[2] / base[2];
+    for (var i = 0; i < scaled.length; i++) {
+      scaled[i].setAttribute("r", (+scaled[i].getAttribute("data-r") * s).toFixed(3));
+    }
+    for (var j = 0; j < labels.length; j++) {
+      var l = labels[j];
+      l.setAttribute("x", (+l.getAttribute("data-x") + 6 * s).toFixed(2));
+      l.setAttribute("y", (+l.getAttribute("data-y") - 6 * s).toFixed(2));
+      l.style.fontSize = (11 * s).toFixed(3) + "px";
+      l.style.strokeWidth = (3 * s).toFixed(3) + "px";
+    }
+  }
+  function toSvg(cx, cy) {
+    var m = svg.getScreenCTM();
+    if (!m) { return [vb[0] + vb[2] / 2, vb[1] + vb[3] / 2]; }
+    var p = svg.createSVGPoint();
+    p.x = cx; p.y = cy;
+    var q = p.matrixTransform(m.inverse());
+    return [q.x, q.y];
+  }
+  function zoom(f, cx, cy) {
+    var w = vb[2] * f;
+    if (w < base[2] / 40 || w > base[2] * 1.5) { return; }
+    var p = (cx === undefined) ? [vb[0] + vb[2] / 2, vb[1] + vb[3] / 2] : toSvg(cx, cy);
+    vb[0] = p[0] - (p[0] - vb[0]) * f;
+    vb[1] = p[1] - (p[1] - vb[1]) * f;
+    vb[2] = w;
+    vb[3] = vb[3] * f;
+    apply();
+  }
+  svg.addEventListener("wheel", function (e) {
+    e.preventDefault();
+    zoom(Math.exp(Math.max(-1, Math.min(1, e.deltaY * 0.002))), e.clientX, e.clientY);
+  }, { passive: false });
+  var drag = null;
+  svg.addEventListener("pointerdown", function (e) {
+    drag = { x: e.clientX, y: e.clientY, vb: vb.slice() };
+    svg.classList.add("drag");
+    if (svg.setPointerCapture) { svg.setPointerCapture(e.pointerId); }
+  });
+  svg.addEventListener("pointermove", function (e) {
+    if (drag) {
+      var r = svg.getBoundingClientRect();
+      var s = Math.max(drag.vb[2] / r.width, drag.vb[3] / r.height);
+      vb[0] = drag.vb[0] - (e.clientX - drag.x) * s;
+      vb[1] = drag.vb[1] - (e.clientY - drag.y) * s;
+      apply();
+      return;
+    }
+    show(e);
+  });
+  function end() { drag = null; svg.classList.remove("drag"); }
+  svg.addEventListener("pointerup", end);
+  svg.addEventListener("pointercancel", end);
+  svg.addEventListener("dblclick", function () { vb = base.slice(); apply(); });
+  root.querySelector(".cmap-tools").addEventListener("click", function (e) {
+    var z = e.target.getAttribute("data-z");
+    if (z === "in") { zoom(0.7); } else if (z === "out") { zoom(1 / 0.7); }
+    else if (z === "reset") { vb = base.slice(); apply(); }
+  });
+  var LABELS = { route: "Route", commodity: "Commodity", mode: "Mode", corridor: "Corridor",
+    flow: "Flow", capacity: "Capacity", use: "Utilisation", kind: "Kind", country: "Country",
+    share: "Share", throughput: "Throughput", demand: "Demand", unmet: "Unmet",
+    supplied: "Supplied", state: "State" };
+  function show(e) {
+    var el = e.target.closest ? e.target.closest("[data-i]") : null;
+    if (!el) { tip.hidden = true; return; }
+    var d = data[+el.getAttribute("data-i")];
+    tip.textContent = "";
+    var b = document.createElement("b");
+    b.textContent = d.name;
+    tip.appendChild(b);
+    Object.keys(LABELS).forEach(function (k) {
+      if (d[k] === undefined || d[k] === "") { return; }
+      var line = document.createElement("div");
+      line.textContent = LABELS[k] + ": " + d[k];
+      tip.appendChild(line);
+    });
+    var r = root.getBoundingClientRect();
+    var x = e.clientX - r.left + 14, y = e.clientY - r.top + 14;
+    tip.hidden = false;
+    if (x + tip.offsetWidth > r.width) { x = e.clientX - r.left - tip.offsetWidth - 10; }
+    if (y + tip.offsetHeight > r.height) { y = e.clientY - r.top - tip.offsetHeight - 10; }
+    tip.style.left = Math.max(0, x) + "px";
+    tip.style.top = Math.max(0, y) + "px";
+  }
+  svg.addEventListener("pointerleave", function () { tip.hidden = true; });
+  apply();
+})();
+"""
+
+
+def page(title: str, body: str, css: str = "") -> str:
+    """A complete, self-contained HTML document (no external resources)."""
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">"
+        f"<title>{html.escape(title)}</title><style>{css}{MAP_CSS}</style></head>"
+        f"<body>{body}</body></html>\n"
+    )
+
+
+_PAGE_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
+  margin:0;padding:16px 24px;color:#222;background:#fff}
+h1{font-size:22px;margin:0 0 4px}
+p.sub{color:#555;margin:0 0 12px}
+"""
+
+
+def write_html_map(result: Result, path: Path, colour_by: str = "commodity") -> Path:
+    """A standalone interactive map page (works offline)."""
+    sc = result.scenario
+    body = (
+        f"<h1>Energy import flows — {html.escape(sc.name)}</h1>"
+        f'<p class="sub">{html.escape(_headline(result))}</p>'
+        f"{interactive_map(result, colour_by)}"
+        f'<p class="sub">{html.escape(SOURCE_LINE)}.</p>'
+    )
+    text = page(f"{sc.name} — flow map", body, _PAGE_CSS)
+    atomic_write(Path(path), lambda p: p.write_text(text, encoding="utf-8"))
+    return Path(path)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def parse_formats(spec: str | Sequence[str]) -> list[str]:
+    """``"png,svg"`` -> ["png", "svg"]; unknown formats raise :class:`CorridorsError`."""
+    items = spec.split(",") if isinstance(spec, str) else list(spec)
+    fmts = [f.strip().lower().lstrip(".") for f in items if f.strip()]
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad or not fmts:
+        from corridors.errors import suggest
+
+        msg = "; ".join(f"unknown format {b!r}{suggest(b, FORMATS)}" for b in bad) or "no format"
+        raise CorridorsError(
+            Problem("", "--format", f"{msg}; choose from {', '.join(FORMATS)}")
+        )
+    return list(dict.fromkeys(fmts))
+
+
+def render(
+    result: Result,
+    out_dir: str | Path,
+    formats: str | Sequence[str] = ("png",),
+    colour_by: str = "commodity",
+    compare: Result | None = None,
+    dpi: int = DEFAULT_DPI,
+    stem: str = "map",
+) -> list[Path]:
+    """Write the requested formats of ``result`` into ``out_dir``; return the paths.
+
+    png/svg/pdf: ``map.<ext>`` (or ``compare.<ext>`` before/after when ``compare`` is the
+    baseline); gpkg: ``flows.gpkg``; geojson: ``geojson/<layer>.geojson``; html: ``map.html``.
+    """
+    fmts = parse_formats(formats)
+    if colour_by not in COLOUR_BY:
+        raise CorridorsError(
+            Problem("", "--colour-by", f"must be one of {', '.join(COLOUR_BY)} (got {colour_by!r})")
+        )
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    static = [f for f in fmts if f in ("png", "svg", "pdf")]
+    if static:
+        if compare is not None:
+            fig = figure_compare(compare, result, colour_by=colour_by, dpi=dpi)
+            name = "compare"
+        else:
+            fig = figure_map(result, colour_by=colour_by, dpi=dpi)
+            name = stem
+        try:
+            written += save_figure(fig, [out / f"{name}.{f}" for f in static])
+        finally:
+            plt.close(fig)
+    if "gpkg" in fmts:
+        written.append(write_gpkg(result, out / "flows.gpkg"))
+    if "geojson" in fmts:
+        written += write_geojson(result, out / "geojson")
+    if "html" in fmts:
+        written.append(write_html_map(result, out / f"{stem}.html", colour_by))
+    return written
+
+
+__all__ = [
+    "FORMATS",
+    "choose_crs",
+    "chokepoint_table",
+    "figure_compare",
+    "figure_map",
+    "gis_layers",
+    "interactive_map",
+    "link_flows",
+    "link_period_table",
+    "node_table",
+    "parse_formats",
+    "place_labels",
+    "plot_compare",
+    "plot_flows",
+    "render",
+    "write_geojson",
+    "write_gpkg",
+    "write_html_map",
+]

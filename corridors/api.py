@@ -17,16 +17,23 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from corridors.disruption import Availability, TargetResolver, availability
 from corridors.errors import CorridorsError
 from corridors.metrics import summary_metrics
 from corridors.model import BuiltModel, ModelData, build_model, model_data
 from corridors.network import Network, load_network
+from corridors.policy import PolicyModel, add_policy, policy_report
 from corridors.results import Result, make_result, write_csv, write_json
 from corridors.scenario import Scenario, load_scenario
 from corridors.solve import Runner
 
 Progress = Callable[[str], None]
+
+#: Version of the result folder layout (summary.json ``format_version``); ``corridors compare``
+#: refuses folders of another version. 2: diversity.csv and policy.csv added.
+FORMAT_VERSION = 2
 
 
 @dataclass
@@ -41,6 +48,8 @@ class Prepared:
     built: BuiltModel
     runner: Runner
     timings: dict[str, float]
+    policy: PolicyModel | None = None
+    """The diversification policy block (:mod:`corridors.policy`), if the scenario has one."""
 
 
 def prepare(scenario: Scenario | str | Path, progress: Progress | None = None) -> Prepared:
@@ -60,9 +69,10 @@ def prepare(scenario: Scenario | str | Path, progress: Progress | None = None) -
     say(f"building model ({len(network.links)} links, {scenario.horizon.periods} periods)")
     data = model_data(scenario, network)
     built = build_model(data, avail)
+    policy = add_policy(scenario, network, built)
     runner = Runner(built, scenario.solver)
     timings["build_s"] = time.perf_counter() - t1
-    return Prepared(scenario, network, data, resolver, avail, built, runner, timings)
+    return Prepared(scenario, network, data, resolver, avail, built, runner, timings, policy)
 
 
 def solve(scenario: Scenario | str | Path, progress: Progress | None = None) -> Result:
@@ -72,9 +82,16 @@ def solve(scenario: Scenario | str | Path, progress: Progress | None = None) -> 
 
 
 def solve_prepared(
-    prep: Prepared, avail: Availability | None = None, progress: Progress | None = None
+    prep: Prepared,
+    avail: Availability | None = None,
+    progress: Progress | None = None,
+    report_policy: bool = True,
 ) -> Result:
-    """Solve an already built model, optionally under another availability (bounds only)."""
+    """Solve an already built model, optionally under another availability (bounds only).
+
+    With a policy, ``result.solver["policy"]`` holds :func:`corridors.policy.policy_report`
+    as records (unless ``report_policy`` is False) and a MIP adds ``mip_gap``.
+    """
     say = progress or (lambda _msg: None)
     say(f"solving with HiGHS ({prep.runner.method})")
     avail = avail if avail is not None else prep.availability
@@ -83,6 +100,13 @@ def solve_prepared(
     solve_s = time.perf_counter() - t0
     result = make_result(prep.scenario, prep.network, prep.data, avail, sol)
     result.timings = {**prep.timings, "solve_s": solve_s}
+    if prep.policy is not None:
+        if prep.policy.has_integers:
+            info = prep.runner.highs.getInfo()
+            result.solver["mip"] = True
+            result.solver["mip_gap"] = float(info.mip_gap)
+        if report_policy:
+            result.solver["policy"] = policy_report(prep, result).to_dict("records")
     return result
 
 
@@ -90,7 +114,10 @@ def summary(result: Result) -> dict[str, Any]:
     """The content of summary.json."""
     com = result.scenario.commodities
     unmet = result.unmet_by_commodity()
+    from corridors.diversity import headline
+
     return {
+        "format_version": FORMAT_VERSION,
         "scenario": result.scenario.name,
         "status": result.status.value,
         "objective": result.objective,
@@ -99,8 +126,13 @@ def summary(result: Result) -> dict[str, Any]:
         "unmet": {c: {"volume": v, "unit": com[c].unit} for c, v in unmet.items()},
         "unmet_pj": result.unmet_pj(),
         "metrics": summary_metrics(result),
+        "diversity": headline(result),
         "timings": {k: round(v, 4) for k, v in result.timings.items()},
-        "solver": result.solver,
+        "solver": {k: v for k, v in result.solver.items() if k != "policy"},
+        "policy": [
+            {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+            for row in result.solver.get("policy", [])
+        ],
     }
 
 
@@ -149,6 +181,11 @@ def write_outputs(result: Result, out: str | Path, progress: Progress | None = N
         "prices.csv": result.prices,
         "binding.csv": result.binding,
     }
+    from corridors.diversity import diversity
+
+    tables["diversity.csv"] = diversity(result)
+    if "policy" in result.solver:
+        tables["policy.csv"] = pd.DataFrame(result.solver["policy"])
     for name, df in tables.items():
         write_csv(out / name, df)
         written.append(out / name)

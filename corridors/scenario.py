@@ -150,6 +150,87 @@ class Outputs(_Frozen):
     gpkg: bool = True
 
 
+ShareGroup = Literal["supplier", "corridor", "chokepoint", "entry_point", "mode"]
+HhiGroup = Literal["supplier", "corridor", "entry_point", "mode"]
+
+
+class MaxShare(_Frozen):
+    """Imports of ``commodity`` (``all``: every commodity in PJ) through one group member
+    (a supplier country, corridor, chokepoint, entry point or mode) are at most ``share`` of
+    the total, in every period (see :mod:`corridors.policy` for the equation)."""
+
+    group: ShareGroup
+    id: str
+    commodity: str = "all"
+    share: Factor
+    name: str | None = None
+
+
+class MinSuppliers(_Frozen):
+    """At least ``count`` supplier countries each provide at least ``share`` of the imports
+    of ``commodity`` (a MILP: one binary per supplier country and period)."""
+
+    count: Annotated[int, Field(ge=1)]
+    share: Annotated[float, Field(gt=0, le=1)]
+    commodity: str = "all"
+    name: str | None = None
+
+
+class MaxHhi(_Frozen):
+    """Herfindahl–Hirschman index of ``group`` shares (on [0, 1], not x10,000) at most
+    ``hhi``, enforced by a conservative piecewise-linear over-estimate with ``breakpoints``
+    segments per share (see :mod:`corridors.policy`)."""
+
+    group: HhiGroup = "supplier"
+    commodity: str = "all"
+    hhi: Annotated[float, Field(gt=0, le=1)]
+    breakpoints: Annotated[int, Field(ge=2, le=200)] = 40
+    name: str | None = None
+
+
+class Policy(_Frozen):
+    """Diversification targets added to the model as constraints."""
+
+    max_share: tuple[MaxShare, ...] = ()
+    min_suppliers: tuple[MinSuppliers, ...] = ()
+    max_hhi: tuple[MaxHhi, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.max_share or self.min_suppliers or self.max_hhi)
+
+
+class Risk(_Frozen):
+    """Risk scores in [0, 1] for the risk-weighted diversity metrics; others get ``default``."""
+
+    default: Factor = 0.0
+    supplier: dict[str, Factor] = Field(default_factory=dict)
+    """By supplier country (ISO3)."""
+    chokepoint: dict[str, Factor] = Field(default_factory=dict)
+    """By chokepoint node id."""
+
+
+class ExpansionCase(_Frozen):
+    """One disruption scenario of expansion planning: its weight and the events in it."""
+
+    name: str
+    weight: NonNeg = 1.0
+    """Relative weight (probability after normalisation) in the expected-cost objective."""
+    disruptions: tuple[Disruption, ...] = ()
+
+
+class Expansion(_Frozen):
+    """Corridor investment planning (:mod:`corridors.expansion`)."""
+
+    scenarios: tuple[ExpansionCase, ...] = ()
+    """Disruption scenarios; none given: only the scenario as it is (no extra loss)."""
+    discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.08
+    """Per year, for annualising capital cost (capital recovery factor)."""
+    lifetime_years: Annotated[int, Field(ge=1)] = 30
+    candidates: tuple[str, ...] | None = None
+    """Planned/candidate link ids to choose among; default: every inactive link."""
+
+
 class Scenario(_Frozen):
     """A validated scenario (the merged ``extends`` chain)."""
 
@@ -171,6 +252,14 @@ class Scenario(_Frozen):
     disruptions: tuple[Disruption, ...] = ()
     solver: SolverOptions = SolverOptions()
     outputs: Outputs = Outputs()
+    policy: Policy = Policy()
+    """Diversification constraints (:mod:`corridors.policy`)."""
+    risk: Risk = Risk()
+    """Risk scores for risk-weighted metrics (:mod:`corridors.diversity`)."""
+    attack_costs: dict[str, NonNeg] = Field(default_factory=dict)
+    """Cost of losing each element for budgeted interdiction (others cost 1)."""
+    expansion: Expansion = Expansion()
+    """Candidate corridors and disruption scenarios for ``corridors expand``."""
     source: Path | None = Field(default=None, exclude=True)
     """The YAML file this scenario was loaded from (set by the loader)."""
 
@@ -513,6 +602,17 @@ def _check_internal(s: Scenario, file: str) -> None:
                         file,
                         f"emission_factors.{mode}.{com}",
                         f"unknown commodity '{com}'{suggest(com, known)}",
+                    )
+                )
+    for key in ("max_share", "min_suppliers", "max_hhi"):
+        for i, entry in enumerate(getattr(s.policy, key)):
+            if entry.commodity != "all" and entry.commodity not in known:
+                problems.append(
+                    Problem(
+                        file,
+                        f"policy.{key}[{i}].commodity",
+                        f"unknown commodity '{entry.commodity}'"
+                        f"{suggest(entry.commodity, [*known, 'all'])}; use a commodity or 'all'",
                     )
                 )
     for i, d in enumerate(s.disruptions):

@@ -626,6 +626,8 @@ def plot_frontier(table: pd.DataFrame, path: Any) -> Any:
     ax2.bar(pts["target"], pts["unmet_pj"], width=0.6 * _step(pts["target"]), color="C3",
             alpha=0.3, label="unmet demand")  # fmt: skip
     ax2.set_ylabel("unmet demand, PJ")
+    ax.set_zorder(ax2.get_zorder() + 1)  # the cost line over the unmet bars
+    ax.patch.set_visible(False)
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)

@@ -799,7 +799,12 @@ def figure_map(
 
 
 def _legend(
-    fig: Figure, items: dict[str, Any], style: Style, anchor: tuple[float, float], loc: str, ncol: int
+    fig: Figure,
+    items: dict[str, Any],
+    style: Style,
+    anchor: tuple[float, float],
+    loc: str,
+    ncol: int,
 ) -> None:
     handles = _ordered(items, style)
     title = "Colour: " + ("commodity" if style.colour_by == "commodity" else "corridor")
@@ -879,7 +884,12 @@ def figure_compare(
     if db == db and da == da:
         delta = f"cost {'+' if da >= db else '−'}USD {abs(da - db) / 1e9:,.1f} bn"
     du = after.unmet_pj() - before.unmet_pj()
-    delta += f"{' · ' if delta else ''}unmet demand {'+' if du >= 0 else '−'}{abs(du):,.0f} PJ"
+    change = (
+        "no change in unmet demand"
+        if abs(du) < 0.5
+        else f"unmet demand {'+' if du >= 0 else '−'}{abs(du):,.0f} PJ"
+    )
+    delta += f"{' · ' if delta else ''}{change}"
     fig.text(
         0.012,
         0.955,
@@ -941,7 +951,7 @@ def plot_compare(
 
 def gis_layers(result: Result) -> dict[str, gpd.GeoDataFrame]:
     """The layers of the GIS exports, with plain field types (str, float, int32, bool)."""
-    links = link_flows(result)
+    links = link_flows(result).rename(columns={"from": "from_id", "to": "to_id"})
     links["corridor"] = links["corridor"].astype(object).where(links["corridor"].notna(), None)
     return {
         "nodes": node_table(result),
@@ -960,7 +970,15 @@ def write_gpkg(result: Result, path: Path) -> Path:
     def _write(p: Path) -> None:
         p.unlink(missing_ok=True)
         for name, gdf in layers.items():
-            gdf.to_file(p, layer=name, driver="GPKG", engine="pyogrio", append=p.exists())
+            gdf.to_file(
+                p,
+                layer=name,
+                driver="GPKG",
+                engine="pyogrio",
+                append=p.exists(),
+                # GeoPackage 1.2: read without "partially supported" warnings by older GDAL
+                dataset_options=None if p.exists() else {"VERSION": "1.2"},
+            )
 
     atomic_write(Path(path), _write)
     return Path(path)
@@ -977,6 +995,7 @@ def write_geojson(result: Result, folder: Path) -> list[Path]:
             tmp.unlink(missing_ok=True)
             gdf.to_file(
                 tmp,
+                layer=name,
                 driver="GeoJSON",
                 engine="pyogrio",
                 layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": "5"},
@@ -1077,9 +1096,7 @@ def interactive_map(result: Result, colour_by: str = "commodity", dom_id: str = 
                     if np.isfinite(row["capacity_per_year"])
                     else "unlimited"
                 ),
-                "use": (
-                    f"{row['utilisation']:.0%}" if np.isfinite(row["utilisation"]) else "n/a"
-                ),
+                "use": (f"{row['utilisation']:.0%}" if np.isfinite(row["utilisation"]) else "n/a"),
                 "state": (
                     f"disrupted (availability {row['availability_min']:.0%})"
                     if row["disrupted"]
@@ -1124,7 +1141,10 @@ def interactive_map(result: Result, colour_by: str = "commodity", dom_id: str = 
         )
         if r.kind == "chokepoint":
             s = float(chokes.loc[r.id, "share_energy"])
-            text = html.escape(f"{_short(r.name, r.id)} {s:.0%}")
+            state = f"{s:.0%}"
+            if r.disrupted:
+                state = "closed" if r.availability_min <= 1e-9 else f"at {r.availability_min:.0%}"
+            text = html.escape(f"{_short(r.name, r.id)} {state}")
             parts.append(
                 f'<text class="lb" data-x="{sx(p.x)}" data-y="{sy(p.y)}" x="{sx(p.x) + 6}" '
                 f'y="{sy(p.y) - 6}">{text}</text>'
@@ -1295,9 +1315,9 @@ _JS = r"""
 def page(title: str, body: str, css: str = "") -> str:
     """A complete, self-contained HTML document (no external resources)."""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">"
         f"<title>{html.escape(title)}</title><style>{css}{MAP_CSS}</style></head>"
         f"<body>{body}</body></html>\n"
@@ -1338,9 +1358,7 @@ def parse_formats(spec: str | Sequence[str]) -> list[str]:
         from corridors.errors import suggest
 
         msg = "; ".join(f"unknown format {b!r}{suggest(b, FORMATS)}" for b in bad) or "no format"
-        raise CorridorsError(
-            Problem("", "--format", f"{msg}; choose from {', '.join(FORMATS)}")
-        )
+        raise CorridorsError(Problem("", "--format", f"{msg}; choose from {', '.join(FORMATS)}"))
     return list(dict.fromkeys(fmts))
 
 

@@ -33,13 +33,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import shapely  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 from pyproj import CRS, Transformer  # noqa: E402
 from shapely.geometry import box  # noqa: E402
-from shapely.ops import transform as shp_transform  # noqa: E402
 
 from corridors.errors import CorridorsError, Problem  # noqa: E402
 from corridors.metrics import chokepoint_exposure  # noqa: E402
@@ -267,6 +267,14 @@ def basemap(result: Result) -> gpd.GeoDataFrame | None:
     return _basemap(str(p), Path(p).stat().st_mtime)
 
 
+def _reproject(tr: Transformer, geom: Any) -> Any:
+    def f(xy: np.ndarray) -> np.ndarray:
+        x, y = tr.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geom, f)
+
+
 @dataclass
 class Frame:
     """A map frame: projection, lon/lat box of the data, projected limits."""
@@ -278,7 +286,7 @@ class Frame:
     to_map: Transformer
 
     def project(self, geom: Any) -> Any:
-        return shp_transform(self.to_map.transform, geom)
+        return _reproject(self.to_map, geom)
 
 
 def make_frame(results: Iterable[Result]) -> Frame:
@@ -306,7 +314,7 @@ def make_frame(results: Iterable[Result]) -> Frame:
     s, n = max(-85.0, s - pady), min(85.0, n + pady)
     crs, name = choose_crs((w, s, e, n))
     to_map = Transformer.from_crs(CRS_WGS84, crs, always_xy=True)
-    outline = shp_transform(to_map.transform, box(w, s, e, n).segmentize(1.0))
+    outline = _reproject(to_map, box(w, s, e, n).segmentize(1.0))
     return Frame(crs, name, (w, s, e, n), tuple(outline.bounds), to_map)  # type: ignore[arg-type]
 
 
@@ -911,7 +919,9 @@ def save_figure(fig: Figure, paths: Iterable[Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         fmt = p.suffix.lstrip(".").lower()
-        atomic_write(p, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=fig.dpi))
+        # text stays text in SVG and PDF (editable, searchable)
+        with plt.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
+            atomic_write(p, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=fig.dpi))
         out.append(p)
     return out
 
@@ -991,7 +1001,7 @@ def write_geojson(result: Result, folder: Path) -> list[Path]:
     for name, gdf in gis_layers(result).items():
         p = folder / f"{name}.geojson"
 
-        def _write(tmp: Path, gdf: gpd.GeoDataFrame = gdf) -> None:
+        def _write(tmp: Path, gdf: gpd.GeoDataFrame = gdf, name: str = name) -> None:
             tmp.unlink(missing_ok=True)
             gdf.to_file(
                 tmp,

@@ -478,17 +478,21 @@ def build_report(
 
     div = _diversity(rd.summary)
     if div:
-        parts.append("<h3>Diversification</h3>")
-        rows = []
-        for c, v in div.items():
-            flat = _flatten(v) if isinstance(v, dict) else {"value": v}
-            rows.append(
-                {
-                    "commodity": NICE.get(c, c),
-                    **{k: _num(x, 3) if isinstance(x, int | float) else x for k, x in flat.items()},
-                }
-            )
-        dt = pd.DataFrame(rows).fillna("–")
+        parts.append("<h3>Diversification (summary.json)</h3>")
+        cols = {
+            NICE.get(c, c): _flatten(v) if isinstance(v, dict) else {"value": v}
+            for c, v in div.items()
+        }
+        metrics = list(dict.fromkeys(k for flat in cols.values() for k in flat))
+        dt = pd.DataFrame(
+            {
+                "metric": [m.replace("_", " ") for m in metrics],
+                **{
+                    c: [_num(flat.get(m), 3) if flat.get(m) is not None else "–" for m in metrics]
+                    for c, flat in cols.items()
+                },
+            }
+        )
         parts.append(_table(dt, numeric=list(dt.columns[1:])))
 
     parts.append("<h3>Binding capacities (shadow prices)</h3>")

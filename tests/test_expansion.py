@@ -1,0 +1,138 @@
+"""Expansion planning on a hand-built network where the right investment is known."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from factory import COMMODITIES, link, node, write_case
+
+import corridors
+from corridors.expansion import crf, expand, write_expansion
+
+SHORTAGE = 1.0e6  # USD per Mt
+CRF = crf(0.08, 30)
+
+
+def case(tmp, capex: float = 50.0, extra_links: list | None = None, **overrides):
+    """s -> c (chokepoint) -> d, 10 Mt at cost 1+1; candidate bypass s -> p (capex ``capex``,
+    cost 2) with its domestic link p -> d (capex 0: built with the bypass). Demand 10 Mt,
+    supply price 10, shortage 1e6 USD/Mt. Closure of c (weight 0.1) leaves all 10 Mt unmet
+    unless the bypass is built.
+
+    Expected cost without the bypass: 0.9·120 + 0.1·1e7 = 1,000,108 USD; with it: 120 +
+    capex·CRF·1e6. Worst case without: 1e7; with: 120 + capex·CRF·1e6. So the bypass pays
+    in expectation if capex < 11.26 M USD and in the worst case if capex < 112.6 M USD.
+    """
+    com = {k: dict(v) for k, v in COMMODITIES.items()}
+    com["crude_oil"]["shortage_cost"] = SHORTAGE
+    nodes = [
+        node("s", "supply", 0, 0),
+        node("c", "chokepoint", 1, -1),
+        node("p", "border", 1, 1),
+        node("d", "demand", 2, 0, country="BBB"),
+    ]
+    links = [
+        link("sc", "s", "c", capacity=10, cost=1, mode="sea"),
+        link("cd", "c", "d", capacity=10, cost=1, mode="sea"),
+        link("bypass", "s", "p", capacity=10, cost=2, status="candidate", capex=capex),
+        link("dom_p_d", "p", "d", capacity=10, cost=0, status="candidate", capex=0),
+        *(extra_links or []),
+    ]
+    scenario = {
+        "commodities": com,
+        "supply": [{"node": "s", "commodity": "crude_oil", "max": 20, "price": 10}],
+        "demand": [{"node": "d", "commodity": "crude_oil", "amount": 10}],
+        "expansion": {
+            "scenarios": [
+                {"name": "normal", "weight": 0.9},
+                {
+                    "name": "closure",
+                    "weight": 0.1,
+                    "disruptions": [{"target": "c", "capacity_factor": 0}],
+                },
+            ]
+        },
+        **overrides,
+    }
+    return write_case(tmp, nodes, links, scenario)
+
+
+def test_expected_and_robust_choose_as_computed_by_hand(tmp_path):
+    res = expand(case(tmp_path, capex=50.0), mode="both")
+    exp, rob = res.primary, res.other
+    assert exp["status"] == "optimal" and rob["status"] == "optimal"
+    assert exp["build"] == []  # 50 M USD does not pay at 10 % closure probability
+    assert exp["objective"] == pytest.approx(0.9 * 120 + 0.1 * 10 * SHORTAGE)
+    assert rob["build"] == ["bypass", "dom_p_d"]
+    annual = 50.0 * CRF * 1e6
+    assert rob["objective"] == pytest.approx(120 + annual)
+    closure = next(c for c in rob["scenarios"] if c["name"] == "closure")
+    assert closure["unmet_no_build_pj"] == pytest.approx(10 * 42.3)
+    assert closure["shortfall_avoided_pj"] == pytest.approx(10 * 42.3)
+    assert closure["cost"] == pytest.approx(120.0)
+    (value,) = rob["value_of_builds"]
+    assert value["value"] == pytest.approx(10 * SHORTAGE - (120 + annual))
+    # the comparison: each plan's expected and worst-case costs
+    assert exp["worst_cost"] == pytest.approx(10 * SHORTAGE)
+    assert rob["expected_cost"] == pytest.approx(120 + annual)
+
+
+@pytest.mark.parametrize(("capex", "built"), [(5.0, True), (11.0, True), (11.5, False)])
+def test_expected_threshold(tmp_path, capex, built):
+    res = expand(case(tmp_path, capex=capex))
+    assert (res.primary["build"] == ["bypass", "dom_p_d"]) is built
+
+
+def test_n1_scenarios_from_cli_spec(tmp_path):
+    # every single chokepoint loss (one) plus no loss, equal weights: 0.5·1e7 > 50·CRF·1e6
+    res = expand(case(tmp_path, capex=50.0), scenarios="n1:chokepoint")
+    assert res.info["scenarios_count"] == 2
+    assert res.primary["build"] == ["bypass", "dom_p_d"]
+
+
+def test_frontier_and_files(tmp_path):
+    res = expand(case(tmp_path / "n", capex=50.0), frontier_budgets=[0, 49, 50, 80])
+    fr = res.frontier
+    assert list(fr["shortfall_pj"]) == pytest.approx([423.0, 423.0, 0.0, 0.0])
+    assert list(fr["status"]) == ["optimal"] * 4
+    paths = write_expansion(res, tmp_path / "out")
+    doc = json.loads((tmp_path / "out" / "expansion.json").read_text())
+    for key in ("build", "objective", "status", "gap"):
+        assert key in doc
+    assert (tmp_path / "out" / "frontier.png").stat().st_size > 1000
+    assert len(paths) == 3
+
+
+def test_bad_input(tmp_path):
+    planned = link("later", "s", "p", capacity=5, cost=1, status="planned")  # no capex
+    path = case(tmp_path / "a", extra_links=[planned])
+    with pytest.raises(corridors.CorridorsError, match="'later' \\(planned\\) has no capex"):
+        expand(path)
+    path = case(tmp_path / "b")
+    with pytest.raises(corridors.CorridorsError, match="infeasible budget"):
+        expand(path, frontier_budgets=[-1])
+    with pytest.raises(corridors.CorridorsError, match="n1:CLASSES"):
+        expand(path, scenarios="all")
+    with pytest.raises(corridors.CorridorsError, match="did you mean 'robust'"):
+        expand(path, mode="robst")
+    with pytest.raises(corridors.CorridorsError, match="not a planned or candidate link"):
+        expand(case(tmp_path / "c", expansion={"candidates": ["sc"]}))
+
+
+def test_capex_zero_link_without_feeder_is_free(tmp_path):
+    free = link("spur", "s", "d", capacity=1, cost=1, status="candidate", capex=0)
+    res = expand(case(tmp_path, capex=50.0, extra_links=[free]))
+    groups = {c["group"]: c for c in res.info["candidates"]}
+    assert groups["spur"]["free"] and groups["bypass"]["links"] == ["bypass", "dom_p_d"]
+    assert "spur" in res.primary["build"]
+
+
+def test_reference_network_runs(tmp_path):
+    from conftest import SCENARIOS
+
+    res = expand(SCENARIOS / "baseline.yaml", mode="robust", scenarios="n1:chokepoint")
+    assert res.primary["status"] == "optimal"
+    groups = {c["group"]: c["links"] for c in res.info["candidates"]}
+    assert groups["cagp_line_d"] == ["cagp_line_d", "dom_wuqia_nw"]
+    assert groups["power_of_siberia_2"] == ["power_of_siberia_2", "dom_erenhot_north"]

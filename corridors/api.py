@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from corridors.disruption import Availability, TargetResolver, availability
@@ -104,7 +105,8 @@ def solve_prepared(
         if prep.policy.has_integers:
             info = prep.runner.highs.getInfo()
             result.solver["mip"] = True
-            result.solver["mip_gap"] = float(info.mip_gap)
+            gap = float(info.mip_gap)
+            result.solver["mip_gap"] = gap if np.isfinite(gap) else None
         if report_policy:
             result.solver["policy"] = policy_report(prep, result).to_dict("records")
     return result

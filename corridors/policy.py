@@ -110,9 +110,7 @@ def group_terms(
 
 
 def _expr(m: pyo.ConcreteModel, terms: Terms, t: int) -> Any:
-    return pyo.quicksum(
-        (coef * getattr(m, var)[idx, t] for var, idx, coef in terms), start=0.0
-    )
+    return pyo.quicksum((coef * getattr(m, var)[idx, t] for var, idx, coef in terms), start=0.0)
 
 
 # --------------------------------------------------------------------------- checks

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pyproj import Geod
@@ -33,7 +34,7 @@ _GEOD = Geod(ellps="WGS84")
 class NodeProps(BaseModel):
     """Properties of a node feature in nodes.geojson."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     id: Annotated[str, Field(min_length=1)]
     name: str = ""
     kind: NodeKind
@@ -48,11 +49,13 @@ class NodeProps(BaseModel):
 class LinkProps(BaseModel):
     """Properties of a link feature in links.geojson."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
     id: Annotated[str, Field(min_length=1)]
     name: str = ""
-    from_: str = Field(alias="from")
-    to: str
+    from_: Annotated[str, Field(min_length=1)] = Field(alias="from")
+    to: Annotated[str, Field(min_length=1)]
     mode: LinkMode
     commodity: str
     capacity: Annotated[float, Field(ge=0)] | None = None
@@ -182,6 +185,23 @@ def _geometry(feat: dict[str, Any], kind: str, label: str, path: Path, problems:
         problems.append(
             Problem(str(path), f"{label}.geometry", f"must be {allowed} (got {g.geom_type})")
         )
+        return None
+    coords = np.asarray(g.coords, dtype=float) if not g.is_empty else np.zeros((0, 2))
+    if g.is_empty or coords.ndim != 2 or coords.shape[1] < 2:
+        problems.append(Problem(str(path), f"{label}.geometry", "geometry has no coordinates"))
+        return None
+    lon, lat = coords[:, 0], coords[:, 1]
+    if not (np.isfinite(coords).all() and (np.abs(lon) <= 180).all() and (np.abs(lat) <= 90).all()):
+        problems.append(
+            Problem(
+                str(path),
+                f"{label}.geometry",
+                "coordinates must be finite longitude/latitude (WGS84): |lon| ≤ 180, |lat| ≤ 90",
+            )
+        )
+        return None
+    if kind == "LineString" and len(coords) < 2:
+        problems.append(Problem(str(path), f"{label}.geometry", "a line needs two points"))
         return None
     return g
 

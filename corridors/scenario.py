@@ -30,7 +30,7 @@ LinkStatus = Literal["existing", "planned", "candidate"]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Commodity(_Frozen):

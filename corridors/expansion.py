@@ -29,8 +29,8 @@ Resilience frontier: for each capital budget B (million USD, total capex),
 
     min  Σ_s w_s·u_s  (expected)  or  max_s u_s  (worst)   s.t.  Σ_g capex_g·build_g ≤ B
 
-with u_s = unmet energy (PJ) of scenario s; the dispatch minimises u_s + a tie-break of
-1e-5 PJ per total shortage cost on op_s.
+with u_s = unmet energy (PJ) of scenario s, plus a tie-break of 1e-5 PJ per total shortage
+cost on op_s and on the annualised capex (among plans with the same shortfall the cheapest).
 
 Disruption scenarios come from ``expansion.scenarios`` in the YAML (name, weight, disruption
 events) or from ``n1:CLASSES`` (every single loss of an element of those classes, equally
@@ -294,9 +294,9 @@ def build_planner(
     m.obj_robust = pyo.Objective(expr=m.capex + m.eta)
     m.obj_eval = pyo.Objective(expr=sum(m.op[s] for s in S))
     m.obj_front_expected = pyo.Objective(
-        expr=sum(float(w[s]) * (m.unmet[s] + eps * m.op[s]) for s in S)
+        expr=sum(float(w[s]) * (m.unmet[s] + eps * m.op[s]) for s in S) + eps * m.capex
     )
-    m.obj_front_worst = pyo.Objective(expr=m.eta_u)
+    m.obj_front_worst = pyo.Objective(expr=m.eta_u + eps * m.capex)
     return Planner(prep, groups, cases, m, form, annual)
 
 

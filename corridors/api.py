@@ -127,8 +127,9 @@ def summary(result: Result) -> dict[str, Any]:
         "cost_breakdown": result.cost_breakdown,
         "unmet": {c: {"volume": v, "unit": com[c].unit} for c, v in unmet.items()},
         "unmet_pj": result.unmet_pj(),
-        "metrics": summary_metrics(result),
-        "diversity": headline(result),
+        # figures from flows only where the solver returned a solution
+        "metrics": summary_metrics(result) if result.has_solution else None,
+        "diversity": headline(result) if result.has_solution else None,
         "timings": {k: round(v, 4) for k, v in result.timings.items()},
         "solver": {k: v for k, v in result.solver.items() if k != "policy"},
         "policy": [
@@ -195,7 +196,7 @@ def write_outputs(result: Result, out: str | Path, progress: Progress | None = N
     write_json(out / "manifest.json", manifest(result))
     written += [out / "summary.json", out / "manifest.json"]
     outputs = result.scenario.outputs
-    if outputs.map or outputs.gpkg:
+    if (outputs.map or outputs.gpkg) and result.has_solution:
         from corridors import maps  # geopandas/matplotlib only when needed
 
         if outputs.map:

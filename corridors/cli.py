@@ -68,8 +68,13 @@ def _print_result(result, out_dir: Path, elapsed: float) -> None:  # type: ignor
     ok = result.is_ok
     colour = "green" if ok else "red"
     out.print(f"[bold]{result.scenario.name}[/bold]: [{colour}]{result.status.value}[/{colour}]")
-    if result.objective == result.objective:  # not NaN
-        out.print(f"  total cost      {result.objective / 1e9:,.2f} billion USD")
+    if not result.has_solution:
+        out.print(f"  no solution: the solver stopped with status '{result.status.value}'")
+        out.print(f"  outputs in      {out_dir}  ({elapsed:.1f} s)")
+        return
+    if not ok:
+        out.print("  [red]the solution below is NOT proven optimal[/red]")
+    out.print(f"  total cost      {result.objective / 1e9:,.2f} billion USD")
     com = result.scenario.commodities
     for c, v in result.unmet_by_commodity().items():
         if v > 1e-6:
@@ -574,7 +579,9 @@ def main() -> None:
     """Console entry point."""
     debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except CorridorsError as exc:
         if debug:
             raise

@@ -49,8 +49,15 @@ class Result:
     def is_ok(self) -> bool:
         return self.status.is_ok
 
+    @property
+    def has_solution(self) -> bool:
+        """Whether the solver returned a primal solution (optimal or not)."""
+        return bool(np.isfinite(self.objective))
+
     def unmet_by_commodity(self) -> dict[str, float]:
-        """Total unmet demand over the horizon, commodity units."""
+        """Total unmet demand over the horizon, commodity units (NaN without a solution)."""
+        if not self.has_solution:
+            return {c: float("nan") for c in self.scenario.commodities}
         totals = self.unmet.groupby("commodity")["unmet"].sum()
         return {c: float(totals.get(c, 0.0)) for c in self.scenario.commodities}
 
@@ -231,7 +238,19 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_json(path: Path, obj: Any) -> None:
-    write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+    """Strict JSON: NaN and infinities (no solution, unlimited) are written as null."""
+    text = json.dumps(_finite(obj), indent=2, sort_keys=False, default=_json_default, allow_nan=False)
+    write_text(path, text + "\n")
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float | np.floating):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def write_csv(path: Path, df: pd.DataFrame) -> None:

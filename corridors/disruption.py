@@ -13,6 +13,7 @@ applied to a plain run, only sampled by Monte Carlo (see :func:`sample_events`).
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,24 +66,36 @@ class TargetResolver:
         supply_nodes = [s.node for s in scenario.supply]
         countries = network.nodes["country"].to_dict()
         self.names: dict[str, dict[str, Targets]] = {k: {} for k in TARGET_KINDS}
+        incident: dict[str, list[int]] = defaultdict(list)
+        for i, (a, b) in enumerate(zip(links["from"], links["to"], strict=True)):
+            incident[a].append(i)
+            if b != a:
+                incident[b].append(i)
+        supplies_at: dict[str, list[int]] = defaultdict(list)
+        for i, n in enumerate(supply_nodes):
+            supplies_at[n].append(i)
         for nid in self.node_ids:
-            incident = np.flatnonzero(((links["from"] == nid) | (links["to"] == nid)).to_numpy())
-            sup = tuple(i for i, n in enumerate(supply_nodes) if n == nid)
-            self.names["node"][nid] = Targets((node_pos[nid],), tuple(incident), sup)
+            self.names["node"][nid] = Targets(
+                (node_pos[nid],), tuple(incident.get(nid, ())), tuple(supplies_at.get(nid, ()))
+            )
         for base in links["base_id"].unique():
             idx = [link_pos[base]] if base in link_pos else []
             if base + REVERSE_SUFFIX in link_pos:
                 idx.append(link_pos[base + REVERSE_SUFFIX])
             self.names["link"][base] = Targets(links=tuple(idx))
-        for corridor in network.corridors:
-            idx = np.flatnonzero((links["corridor"] == corridor).to_numpy())
+        by_corridor: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(links["corridor"]):
+            if isinstance(c, str):
+                by_corridor[c].append(i)
+        for corridor, idx in by_corridor.items():
             self.names["corridor"][corridor] = Targets(links=tuple(idx))
+        by_country: dict[str, list[int]] = defaultdict(list)
         for i, node in enumerate(supply_nodes):
             c = countries.get(node)
-            if c is None:
-                continue
-            prev = self.names["country"].get(c, Targets())
-            self.names["country"][c] = Targets(supplies=(*prev.supplies, i))
+            if c is not None:
+                by_country[c].append(i)
+        for c, idx in by_country.items():
+            self.names["country"][c] = Targets(supplies=tuple(idx))
 
     def all_names(self) -> list[str]:
         return sorted({n for table in self.names.values() for n in table})

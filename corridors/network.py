@@ -327,6 +327,8 @@ def load_network(scenario: Scenario) -> Network:
         g = _geometry(feat, "LineString", where, files.links, problems)
         link_rows.append({**lp.model_dump(by_alias=True), "geometry": g})
 
+    if not node_rows and not problems:
+        problems.append(Problem(str(files.nodes), "features", "the network has no nodes"))
     if problems:
         raise NetworkError(problems)
 
@@ -372,10 +374,11 @@ def load_network(scenario: Scenario) -> Network:
         raise NetworkError(problems)
 
     graph = nx.MultiDiGraph()
-    for nid, row in nodes.iterrows():
-        graph.add_node(nid, **row.to_dict())
-    for lid, row in links.iterrows():
-        graph.add_edge(row["from"], row["to"], key=lid, **row.to_dict())
+    graph.add_nodes_from(zip(nodes.index, nodes.to_dict("records"), strict=True))
+    graph.add_edges_from(
+        (r["from"], r["to"], lid, r)
+        for lid, r in zip(links.index, links.to_dict("records"), strict=True)
+    )
 
     return Network(
         nodes=nodes,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 from corridors.disruption import Availability
 from corridors.network import Network
@@ -185,12 +186,25 @@ def _add_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
     keys = data.balance_keys
     m.B = pyo.Set(initialize=range(len(keys)))
 
+    families = {
+        name: getattr(m, name) for name in ("flow", "supply", "unmet", "withdraw", "inject")
+    }
+
     def rule(m: pyo.ConcreteModel, b: int, t: int) -> pyo.Expression:
         key = keys[b]
-        expr = sum(coef * getattr(m, var)[idx, t] for coef, var, idx in terms[key])
+        tk = terms[key]
+        expr = _linear([c for c, _v, _i in tk], [families[v][i, t] for _c, v, i in tk])
         return expr == rhs[key] * float(data.d[t])
 
     m.balance = pyo.Constraint(m.B, m.T, rule=rule)
+
+
+def _linear(coefs: list[float], variables: list) -> LinearExpression:  # type: ignore[type-arg]
+    """Σ coefs·variables as one Pyomo LinearExpression (built directly, no operator overloading:
+    the fastest way to build large linear models in Pyomo)."""
+    return LinearExpression(
+        constant=0.0, linear_coefs=[float(c) for c in coefs], linear_vars=list(variables)
+    )
 
 
 def _add_throughput(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -207,10 +221,9 @@ def _add_throughput(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.node_limit = pyo.Param(m.N_cap, m.T, mutable=True, initialize=0.0)
 
     def rule(m: pyo.ConcreteModel, n: int, t: int) -> pyo.Expression:
-        node = data.node_ids[n]
-        return (
-            sum(data.pj[data.link_com[i]] * m.flow[i, t] for i in into[node]) <= m.node_limit[n, t]
-        )
+        links = into[data.node_ids[n]]
+        expr = _linear([data.pj[data.link_com[i]] for i in links], [m.flow[i, t] for i in links])
+        return expr <= m.node_limit[n, t]
 
     m.throughput = pyo.Constraint(m.N_cap, m.T, rule=rule)
 
@@ -246,28 +259,33 @@ def _add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     """
     sc = MONEY_SCALE
     dis = data.discount
+    L, T = range(len(data.link_ids)), range(data.periods)
+    emis = [i for i in L if data.link_emis[i]]
     m.emissions = pyo.Expression(
-        expr=sum(
-            float(data.link_emis[i]) * m.flow[i, t] for i in m.L for t in m.T if data.link_emis[i]
+        expr=_linear(
+            [data.link_emis[i] for t in T for i in emis], [m.flow[i, t] for t in T for i in emis]
         )
     )
+    S = range(len(data.supply))
     m.cost_supply = pyo.Expression(
-        expr=sum(sc * dis[t] * data.supply[s][4] * m.supply[s, t] for s in m.S for t in m.T)
-    )
-    m.cost_transport = pyo.Expression(
-        expr=sum(
-            sc
-            * dis[t]
-            * float(data.link_cost[i] + data.carbon_price * data.link_emis[i])
-            * m.flow[i, t]
-            for i in m.L
-            for t in m.T
-            if data.link_cost[i] or (data.carbon_price and data.link_emis[i])
+        expr=_linear(
+            [sc * dis[t] * data.supply[s][4] for t in T for s in S],
+            [m.supply[s, t] for t in T for s in S],
         )
     )
+    unit = data.link_cost + data.carbon_price * data.link_emis
+    paid = [i for i in L if unit[i]]
+    m.cost_transport = pyo.Expression(
+        expr=_linear(
+            [sc * dis[t] * unit[i] for t in T for i in paid],
+            [m.flow[i, t] for t in T for i in paid],
+        )
+    )
+    K = range(len(data.demand))
     m.cost_shortage = pyo.Expression(
-        expr=sum(
-            sc * dis[t] * data.shortage[data.demand[k][1]] * m.unmet[k, t] for k in m.K for t in m.T
+        expr=_linear(
+            [sc * dis[t] * data.shortage[data.demand[k][1]] for t in T for k in K],
+            [m.unmet[k, t] for t in T for k in K],
         )
     )
     m.objective = pyo.Objective(

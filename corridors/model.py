@@ -368,20 +368,20 @@ def set_bounds(built: BuiltModel, avail: Availability) -> dict[str, np.ndarray]:
     """Set every variable bound and node limit of the Pyomo model from ``avail``."""
     m, data = built.model, built.data
     b = bound_arrays(data, avail)
-    for t in range(data.periods):
-        for i in range(len(data.link_ids)):
-            ub = b["flow"][i, t]
-            m.flow[i, t].setub(None if np.isinf(ub) else float(ub))
-        for s in range(len(data.supply)):
-            m.supply[s, t].setlb(float(b["supply_lb"][s, t]))
-            m.supply[s, t].setub(float(b["supply"][s, t]))
-        for k in range(len(data.demand)):
-            m.unmet[k, t].setub(float(b["unmet"][k, t]))
-        for j in range(len(data.storage)):
-            m.withdraw[j, t].setub(float(b["withdraw"][j, t]))
-            m.inject[j, t].setub(float(b["inject"][j, t]))
-            m.level[j, t].setub(float(b["level"][j, t]))
-        for n in m.N_cap:
-            m.node_limit[n, t] = float(b["node_limit"][n, t])
+    for name, key in (
+        ("flow", "flow"),
+        ("supply", "supply"),
+        ("unmet", "unmet"),
+        ("withdraw", "withdraw"),
+        ("inject", "inject"),
+        ("level", "level"),
+    ):
+        ubs = b[key].ravel().tolist()  # row-major (index, period): the Var's own order
+        for var, ub in zip(getattr(m, name).values(), ubs, strict=True):
+            var.setub(None if ub == np.inf else ub)
+    for var, lb in zip(m.supply.values(), b["supply_lb"].ravel().tolist(), strict=True):
+        var.setlb(lb)
+    for (n, t), p in m.node_limit.items():
+        p.set_value(float(b["node_limit"][n, t]))
     built.bounds = b
     return b

@@ -157,8 +157,8 @@ def window_problems(scenario: Scenario) -> list[Problem]:
     """Date windows that fall outside the horizon."""
     out = []
     h = scenario.horizon
-    file = str(scenario.source or "")
     for i, ev in enumerate(scenario.disruptions):
+        file, ekey = scenario.event_location(i)
         for key in ("start", "end"):
             v = getattr(ev, key)
             if isinstance(v, dt.date) and h.start is not None:
@@ -167,13 +167,13 @@ def window_problems(scenario: Scenario) -> list[Problem]:
                     out.append(
                         Problem(
                             file,
-                            f"disruptions[{i}].{key}",
+                            f"{ekey}.{key}",
                             f"date {v} is outside the horizon ({h.start} to {last})",
                         )
                     )
         s, e = ev.start, ev.end
         if s is not None and e is not None and type(s) is type(e) and s > e:  # type: ignore[operator]
-            out.append(Problem(file, f"disruptions[{i}]", f"start ({s}) is after end ({e})"))
+            out.append(Problem(file, ekey, f"start ({s}) is after end ({e})"))
     return out
 
 
@@ -187,7 +187,6 @@ def availability(
     """
     resolver = resolver or TargetResolver(scenario, network)
     problems = window_problems(scenario)
-    file = str(scenario.source or "")
     avail = Availability.full(
         len(network.links), len(network.nodes), len(scenario.supply), scenario.horizon.periods
     )
@@ -197,7 +196,8 @@ def availability(
             try:
                 resolved.append(resolver.resolve(name))
             except KeyError as exc:
-                problems.append(Problem(file, f"disruptions[{i}].target", str(exc.args[0])))
+                file, ekey = scenario.event_location(i)
+                problems.append(Problem(file, f"{ekey}.target", str(exc.args[0])))
         if problems:
             continue
         if ev.probability is not None:

@@ -261,6 +261,16 @@ class Scenario(_Frozen):
     expansion: Expansion = Expansion()
     """Candidate corridors and disruption scenarios for ``corridors expand``."""
     source: Path | None = Field(default=None, exclude=True)
+    disruption_origins: tuple[tuple[str, int], ...] = Field(default=(), exclude=True)
+    """(file, index in that file) of each disruption after ``extends`` merging (loader-set)."""
+
+    def event_location(self, i: int) -> tuple[str, str]:
+        """The file and key where disruption ``i`` of the merged scenario was written."""
+        if i < len(self.disruption_origins):
+            file, j = self.disruption_origins[i]
+            return file, f"disruptions[{j}]"
+        return str(self.source or ""), f"disruptions[{i}]"
+
     """The YAML file this scenario was loaded from (set by the loader)."""
 
     def fingerprint(self) -> str:
@@ -272,7 +282,9 @@ class Scenario(_Frozen):
         """A copy with fields replaced (validated again)."""
         data = self.model_dump(exclude={"source"})
         data.update(changes)
-        return Scenario.model_validate({**data, "source": self.source})
+        return Scenario.model_validate(
+            {**data, "source": self.source, "disruption_origins": self.disruption_origins}
+        )
 
 
 _KEYED_LISTS = ("supply", "demand", "storage")
@@ -559,8 +571,16 @@ def load_scenario(path: str | Path) -> Scenario:
     for _file, raw in reversed(chain):
         merged = _merge(merged, raw)
     merged.pop("extends", None)
+    origins = [
+        (str(file), j)
+        for file, raw in reversed(chain)
+        if isinstance(raw.get("disruptions"), list)
+        for j in range(len(raw["disruptions"]))
+    ]
     try:
-        scenario = Scenario.model_validate({**merged, "source": path})
+        scenario = Scenario.model_validate(
+            {**merged, "source": path, "disruption_origins": origins}
+        )
     except ValidationError as exc:
         raise ScenarioError(_pydantic_problems(exc, str(path), skip_missing=False)) from None
     _check_internal(scenario, str(path))
@@ -616,19 +636,18 @@ def _check_internal(s: Scenario, file: str) -> None:
                     )
                 )
     for i, d in enumerate(s.disruptions):
+        efile, ekey = s.event_location(i)
         for key in ("start", "end"):
             value = getattr(d, key)
             if isinstance(value, int) and not 1 <= value <= s.horizon.periods:
                 problems.append(
                     Problem(
-                        file,
-                        f"disruptions[{i}].{key}",
+                        efile,
+                        f"{ekey}.{key}",
                         f"period {value} is outside the horizon (1..{s.horizon.periods})",
                     )
                 )
             if isinstance(value, dt.date) and s.horizon.start is None:
-                problems.append(
-                    Problem(file, f"disruptions[{i}].{key}", "a date needs horizon.start")
-                )
+                problems.append(Problem(efile, f"{ekey}.{key}", "a date needs horizon.start"))
     if problems:
         raise ScenarioError(problems)

@@ -457,3 +457,17 @@ def test_help_mentions_an_example():
         assert proc.returncode == 0, proc.stderr
         assert "Example" in proc.stdout, args
         assert "corridors " in proc.stdout
+
+
+def test_errors_in_an_extending_file_name_that_file_and_its_own_index(tmp_path):
+    base = diamond(tmp_path, disruptions=[{"target": "sb", "capacity_factor": 0.5}])
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        f"name: child\nextends: {base.name}\n"
+        "disruptions:\n  - {target: chokepont_b, capacity_factor: 0.0}\n"
+    )
+    s = corridors.load_scenario(child)
+    with pytest.raises(corridors.CorridorsError) as info:
+        availability(s, corridors.load_network(s))
+    (p,) = info.value.problems
+    assert p.file == str(child) and p.location == "disruptions[0].target"

@@ -43,21 +43,23 @@ class Status(StrEnum):
 
     @classmethod
     def from_highs(cls, status: highspy.HighsModelStatus) -> Status:
-        S = highspy.HighsModelStatus
-        table = {
-            S.kOptimal: cls.OPTIMAL,
-            S.kTimeLimit: cls.TIME_LIMIT,
-            S.kIterationLimit: cls.ITERATION_LIMIT,
-            S.kInfeasible: cls.INFEASIBLE,
-            S.kUnbounded: cls.UNBOUNDED,
-            S.kUnboundedOrInfeasible: cls.INFEASIBLE,
-            S.kLoadError: cls.ERROR,
-            S.kModelError: cls.ERROR,
-            S.kPresolveError: cls.ERROR,
-            S.kSolveError: cls.ERROR,
-            S.kPostsolveError: cls.ERROR,
-        }
-        return table.get(status, cls.UNKNOWN)
+        return _HIGHS_STATUS.get(status, cls.UNKNOWN)
+
+
+_S = highspy.HighsModelStatus
+_HIGHS_STATUS = {
+    _S.kOptimal: Status.OPTIMAL,
+    _S.kTimeLimit: Status.TIME_LIMIT,
+    _S.kIterationLimit: Status.ITERATION_LIMIT,
+    _S.kInfeasible: Status.INFEASIBLE,
+    _S.kUnbounded: Status.UNBOUNDED,
+    _S.kUnboundedOrInfeasible: Status.INFEASIBLE,
+    _S.kLoadError: Status.ERROR,
+    _S.kModelError: Status.ERROR,
+    _S.kPresolveError: Status.ERROR,
+    _S.kSolveError: Status.ERROR,
+    _S.kPostsolveError: Status.ERROR,
+}
 
 
 @dataclass
@@ -135,6 +137,12 @@ class Runner:
             for n in ("flow", "supply", "unmet", "withdraw", "inject", "level")
             if self.col[n].size
         ]
+        self._supply_slice = None
+        start = 0
+        for n in self._col_names:
+            if n == "supply":
+                self._supply_slice = slice(start, start + self.col[n].size)
+            start += self.col[n].size
         self._col_index = (
             np.concatenate([self.col[n].ravel() for n in self._col_names]).astype(np.int32)
             if self._col_names
@@ -193,17 +201,16 @@ class Runner:
 
     def _layout(self, b: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Column lower/upper bounds and throughput row limits in HiGHS order."""
-        inf = highspy.kHighsInf
-        lbs, ubs = [np.zeros(0)], [np.zeros(0)]
-        for name in self._col_names:
-            ub = np.where(np.isinf(b[name]), inf, b[name])
-            lb = b["supply_lb"] if name == "supply" else np.zeros_like(ub)
-            lbs.append(lb.ravel())
-            ubs.append(ub.ravel())
+        ub = np.concatenate([np.zeros(0), *(b[name].ravel() for name in self._col_names)])
+        if highspy.kHighsInf != np.inf:
+            ub[np.isinf(ub)] = highspy.kHighsInf
+        lb = np.zeros_like(ub)  # only supplies have lower bounds
+        if self._supply_slice is not None:
+            lb[self._supply_slice] = b["supply_lb"].ravel()
         rows = (
             b["node_limit"][self.capped_nodes].ravel() if self.row_throughput.size else np.zeros(0)
         )
-        return np.concatenate(lbs), np.concatenate(ubs), rows
+        return lb, ub, rows
 
     def _apply(self, b: dict[str, np.ndarray]) -> None:
         """Set HiGHS column/row bounds to ``b`` (arrays from ``bound_arrays``), changes only."""

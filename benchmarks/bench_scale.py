@@ -161,12 +161,16 @@ def worker(method: str, path: Path) -> dict:
             solve_s=time.perf_counter() - t2,
             nnz=int(runner.highs.getNumNz()),
         )
-    elif method == "bare":
+    elif method.startswith("bare"):
         data = model_data(s, net)
         lp, nnz = bare_lp(data, avail)
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
-        h.setOptionValue("solver", "ipm" if lp.num_col_ > 200_000 else "simplex")
+        # "bare" chooses like the project (corridors.solve.AUTO_METHOD); bare-simplex and
+        # bare-ipm force one method, to check that choice
+        from corridors.solve import AUTO_METHOD
+
+        h.setOptionValue("solver", method.partition("-")[2] or AUTO_METHOD)
         h.passModel(lp)
         t1 = time.perf_counter()
         h.run()
@@ -240,6 +244,8 @@ def main() -> None:
     ap.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--nx-limit", type=int, default=100_000, help="largest size for networkx")
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--methods", action="store_true", help="also time bare-simplex and bare-ipm")
+    ap.add_argument("--only", help="comma-separated methods to run (e.g. bare-simplex,bare-ipm)")
     a = ap.parse_args()
     if a.worker:
         print(json.dumps(worker(a.worker[0], Path(a.worker[1]))))
@@ -258,9 +264,13 @@ def main() -> None:
             methods = ["corridors", "bare"] + (
                 ["networkx"] if periods == 1 and size <= a.nx_limit else []
             )
+            if a.methods:
+                methods += ["bare-simplex", "bare-ipm"]
+            if a.only:
+                methods = a.only.split(",")
             res = {m: run_one(m, path, a.timeout) for m in methods}
-        ref = res["corridors"].get("objective")
-        bare = res["bare"]
+        ref = next(iter(res.values())).get("objective")
+        bare = res.get("bare", next(iter(res.values())))
         for m in methods:
             r = res[m]
             obj = r.get("objective")
@@ -278,7 +288,7 @@ def main() -> None:
                 f"{r.get('setup_s', float('nan')):>8.2f} {r.get('solve_s', float('nan')):>8.2f} "
                 f"{r.get('total_s', float('nan')):>8.2f} {mem:>8.0f} {ratio_t:>7.2f}x{check} {r.get('status', '')}"
             )
-        cm, bm = res["corridors"].get("peak_mb"), bare.get("peak_mb")
+        cm, bm = res.get("corridors", {}).get("peak_mb"), bare.get("peak_mb")
         if cm and bm:
             print(f"{'':>12} peak memory corridors/bare: {cm / bm:.2f}x")
 

@@ -21,9 +21,11 @@ from corridors.disruption import Availability
 from corridors.model import MONEY_SCALE, BuiltModel, bound_arrays, set_bounds
 from corridors.scenario import SolverOptions
 
-#: Above this many columns ``method: auto`` uses interior point (faster cold on large LPs);
-#: below it dual simplex, which also warm-starts after bound changes.
-IPM_COLUMNS = 200_000
+#: ``method: auto`` uses dual simplex: on this model's network LPs it was faster than interior
+#: point at every size measured (1.4x at 10^4, 1.9x at 10^5, 3.6x at 10^6 link-periods;
+#: ``benchmarks/bench_scale.py --methods``), and it warm-starts after bound changes.
+#: ``method: ipm`` stays available for LPs of other shapes.
+AUTO_METHOD = "simplex"
 
 
 class Status(StrEnum):
@@ -162,7 +164,7 @@ class Runner:
         h.setOptionValue("output_flag", False)
         method = self.options.method
         if method == "auto":
-            method = "ipm" if h.getNumCol() > IPM_COLUMNS else "simplex"
+            method = AUTO_METHOD
         self.method = method
         if self.options.threads is not None:
             self.opt.config.threads = self.options.threads

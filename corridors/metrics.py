@@ -100,7 +100,7 @@ def reserve_figures(result: Result) -> dict[str, dict[str, float | None]]:
     """
     s = result.scenario
     h = s.horizon
-    start_day = 0.0
+    starts: list[float] = []
     for ev in s.disruptions:
         if ev.probability is not None:
             continue
@@ -110,7 +110,8 @@ def reserve_figures(result: Result) -> dict[str, dict[str, float | None]]:
             day = float((ev.start - h.start).days)
         else:
             day = 0.0
-        start_day = day if start_day == 0.0 else min(start_day, day)
+        starts.append(day)
+    start_day = min(starts, default=0.0)
     out: dict[str, dict[str, float | None]] = {}
     for c in s.commodities:
         demand = sum(d.amount for d in s.demand if d.commodity == c)

@@ -34,7 +34,16 @@ def main() -> None:
         for i in range(a.repeat):
             t0 = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "corridors", "-q", "run", str(a.scenario), "--out", f"{tmp}/r{i}"],
+                [
+                    sys.executable,
+                    "-m",
+                    "corridors",
+                    "-q",
+                    "run",
+                    str(a.scenario),
+                    "--out",
+                    f"{tmp}/r{i}",
+                ],
                 check=True,
                 capture_output=True,
             )
@@ -51,8 +60,10 @@ def main() -> None:
         solve_prepared(prep)
         solves.append(time.perf_counter() - t0)
     med = statistics.median
-    print(f"scenario: {a.scenario.name} ({len(prep.network.links)} arcs, "
-          f"{prep.runner.highs.getNumCol()} columns, {prep.runner.highs.getNumRow()} rows)")
+    print(
+        f"scenario: {a.scenario.name} ({len(prep.network.links)} arcs, "
+        f"{prep.runner.highs.getNumCol()} columns, {prep.runner.highs.getNumRow()} rows)"
+    )
     print(f"end-to-end corridors run  {med(e2e):6.2f} s  (min {min(e2e):.2f}, goal < 10 s)")
     print(f"load                      {med(loads) * 1e3:8.1f} ms")
     print(f"build (Pyomo + HiGHS)     {med(builds) * 1e3:8.1f} ms")

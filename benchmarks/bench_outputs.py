@@ -72,7 +72,9 @@ def main() -> None:
         for name, med, mn in rows:
             print(f"{name:<24} {med:6.2f} s  (min {mn:.2f})")
         total = m[0] + r[0]
-        print(f"{'map + report':<24} {total:6.2f} s  (goal < 5 s)   report.html {size / 1e6:.2f} MB")
+        print(
+            f"{'map + report':<24} {total:6.2f} s  (goal < 5 s)   report.html {size / 1e6:.2f} MB"
+        )
         if args.cli:
             for cmd in (["map", str(folder)], ["report", str(folder)]):
                 t0 = time.perf_counter()

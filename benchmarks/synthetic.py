@@ -19,9 +19,19 @@ import numpy as np
 import yaml
 
 COMMODITIES = {
-    "crude_oil": {"unit": "Mt", "pj_per_unit": 42.3, "tonnes_per_unit": 1.0e6, "shortage_cost": 3.0e9},
+    "crude_oil": {
+        "unit": "Mt",
+        "pj_per_unit": 42.3,
+        "tonnes_per_unit": 1.0e6,
+        "shortage_cost": 3.0e9,
+    },
     "lng": {"unit": "Mt", "pj_per_unit": 48.7, "tonnes_per_unit": 1.0e6, "shortage_cost": 2.3e9},
-    "pipeline_gas": {"unit": "bcm", "pj_per_unit": 36.0, "tonnes_per_unit": 0.735e6, "shortage_cost": 1.4e9},
+    "pipeline_gas": {
+        "unit": "bcm",
+        "pj_per_unit": 36.0,
+        "tonnes_per_unit": 0.735e6,
+        "shortage_cost": 1.4e9,
+    },
 }
 
 
@@ -99,7 +109,12 @@ def generate(
     (out / "nodes.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": nodes}))
     (out / "links.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
     supply = [
-        {"node": f"n{i}", "commodity": c, "max": float(rng.uniform(100, 400)), "price": float(rng.uniform(4e8, 6e8))}
+        {
+            "node": f"n{i}",
+            "commodity": c,
+            "max": float(rng.uniform(100, 400)),
+            "price": float(rng.uniform(4e8, 6e8)),
+        }
         for i in sup
         for c in coms
     ]

@@ -239,7 +239,9 @@ def write_text(path: Path, text: str) -> None:
 
 def write_json(path: Path, obj: Any) -> None:
     """Strict JSON: NaN and infinities (no solution, unlimited) are written as null."""
-    text = json.dumps(_finite(obj), indent=2, sort_keys=False, default=_json_default, allow_nan=False)
+    text = json.dumps(
+        _finite(obj), indent=2, sort_keys=False, default=_json_default, allow_nan=False
+    )
     write_text(path, text + "\n")
 
 

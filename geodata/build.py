@@ -17,6 +17,7 @@ import csv
 import json
 import math
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 from pyproj import Geod
@@ -73,7 +74,7 @@ def sig(x: float, digits: int = 4) -> float:
 
 
 def max_lon_jump(coords) -> float:
-    return max((abs(b[0] - a[0]) for a, b in zip(coords, coords[1:])), default=0.0)
+    return max((abs(b[0] - a[0]) for a, b in pairwise(coords)), default=0.0)
 
 
 # --------------------------------------------------------------------------- nodes
@@ -97,7 +98,11 @@ def build_nodes() -> tuple[list[dict], dict[str, tuple[float, float]]]:
         if r["note"]:
             props["note"] = r["note"]
         feats.append(
-            {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            }
         )
     return feats, pos
 
@@ -107,7 +112,11 @@ def build_nodes() -> tuple[list[dict], dict[str, tuple[float, float]]]:
 
 def load_rates() -> dict[tuple[str, str], tuple[float, float, str]]:
     return {
-        (r["mode"], r["commodity"]): (float(r["usd_per_unit_per_1000km"]), float(r["fixed_usd_per_unit"]), r["source"])
+        (r["mode"], r["commodity"]): (
+            float(r["usd_per_unit_per_1000km"]),
+            float(r["fixed_usd_per_unit"]),
+            r["source"],
+        )
         for r in read_table("rates.csv")
     }
 
@@ -117,7 +126,7 @@ def sea_geometry(a: tuple[float, float], b: tuple[float, float], via: list[tuple
 
     pts = [a, *via, b]
     coords: list[list[float]] = []
-    for p, q in zip(pts, pts[1:]):
+    for p, q in pairwise(pts):
         f = searoute.searoute(list(p), list(q), append_orig_dest=True)
         seg = f["geometry"]["coordinates"]
         coords.extend(seg if not coords else seg[1:])
@@ -127,7 +136,11 @@ def sea_geometry(a: tuple[float, float], b: tuple[float, float], via: list[tuple
 
 
 def link_feature(props: dict, coords) -> dict:
-    return {"type": "Feature", "properties": props, "geometry": {"type": "LineString", "coordinates": coords}}
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "LineString", "coordinates": coords},
+    }
 
 
 def build_links(pos: dict[str, tuple[float, float]]) -> list[dict]:
@@ -143,7 +156,9 @@ def build_links(pos: dict[str, tuple[float, float]]) -> list[dict]:
         a, b = pos[r["from"]], pos[r["to"]]
         coords = sea_geometry(a, b, parse_via(r["via"]))
         if max_lon_jump(coords) > 90:
-            raise SystemExit(f"sea lane {r['from']}->{r['to']} crosses the antimeridian; reroute it")
+            raise SystemExit(
+                f"sea lane {r['from']}->{r['to']} crosses the antimeridian; reroute it"
+            )
         km = geodesic_km(coords)
         for com in r["commodities"].split():
             extra, extra_src = 0.0, ""
@@ -154,8 +169,14 @@ def build_links(pos: dict[str, tuple[float, float]]) -> list[dict]:
             props = {
                 "id": f"sea_{r['from']}_{r['to']}_{com}",
                 "name": f"{r['from']} - {r['to']} ({com})",
-                "from": r["from"], "to": r["to"], "mode": "sea", "commodity": com,
-                "cost": cost, "length_km": round(km, 1), "corridor": r["corridor"], "status": "existing",
+                "from": r["from"],
+                "to": r["to"],
+                "mode": "sea",
+                "commodity": com,
+                "cost": cost,
+                "length_km": round(km, 1),
+                "corridor": r["corridor"],
+                "status": "existing",
                 "source": f"geometry:searoute; length:geodesic; cost:{csrc}{extra_src}; capacity:unlimited (assumption)",
             }
             if r["note"]:
@@ -174,13 +195,23 @@ def build_links(pos: dict[str, tuple[float, float]]) -> list[dict]:
         coords = clean_coords([a, *parse_via(r["via"]), b])
         fact_km = num(r.get("length_km", ""))
         km = fact_km if fact_km is not None else geodesic_km(coords)
-        lsrc = f"length:{r['length_source']} (facts.md)" if fact_km is not None else "length:geodesic"
+        lsrc = (
+            f"length:{r['length_source']} (facts.md)" if fact_km is not None else "length:geodesic"
+        )
         com = r["commodity"]
         cost, csrc = cost_of("pipeline", com, km)
         props = {
-            "id": r["id"], "name": r["name"], "from": r["from"], "to": r["to"], "mode": "pipeline",
-            "commodity": com, "capacity": float(r["capacity"]), "cost": cost, "length_km": round(km, 1),
-            "corridor": corridor, "status": r["status"],
+            "id": r["id"],
+            "name": r["name"],
+            "from": r["from"],
+            "to": r["to"],
+            "mode": "pipeline",
+            "commodity": com,
+            "capacity": float(r["capacity"]),
+            "cost": cost,
+            "length_km": round(km, 1),
+            "corridor": corridor,
+            "status": r["status"],
         }
         src = f"capacity:{r['capacity_source']}; {lsrc}; cost:{csrc}"
         if r["capex"] != "":
@@ -200,9 +231,18 @@ def build_links(pos: dict[str, tuple[float, float]]) -> list[dict]:
         km = geodesic_km(coords)
         cost, csrc = cost_of("conversion", "lng", km)
         props = {
-            "id": r["id"], "name": r["name"], "from": r["terminal"], "to": r["region"], "mode": "conversion",
-            "commodity": "lng", "output_commodity": "pipeline_gas", "efficiency": float(r["efficiency"]),
-            "capacity": float(r["capacity"]), "cost": cost, "length_km": round(km, 1), "corridor": "domestic",
+            "id": r["id"],
+            "name": r["name"],
+            "from": r["terminal"],
+            "to": r["region"],
+            "mode": "conversion",
+            "commodity": "lng",
+            "output_commodity": "pipeline_gas",
+            "efficiency": float(r["efficiency"]),
+            "capacity": float(r["capacity"]),
+            "cost": cost,
+            "length_km": round(km, 1),
+            "corridor": "domestic",
             "status": r["status"],
             "source": f"capacity:{r['capacity_source']}; cost:{csrc}; efficiency:assumption (1.0); length:geodesic",
         }
@@ -218,7 +258,9 @@ def build_links(pos: dict[str, tuple[float, float]]) -> list[dict]:
 def build_basemap(out: Path) -> None:
     import pyogrio
 
-    src = Path(pyogrio.__file__).parent / "tests/fixtures/naturalearth_lowres/naturalearth_lowres.shp"
+    src = (
+        Path(pyogrio.__file__).parent / "tests/fixtures/naturalearth_lowres/naturalearth_lowres.shp"
+    )
     if not src.exists():
         if out.exists():
             print(f"basemap: {src} not found, keeping the committed {out.name}")
@@ -235,12 +277,20 @@ def build_basemap(out: Path) -> None:
         feats.append(
             {
                 "type": "Feature",
-                "properties": {"name": row["name"], "iso_a3": row["iso_a3"], "continent": row["continent"]},
+                "properties": {
+                    "name": row["name"],
+                    "iso_a3": row["iso_a3"],
+                    "continent": row["continent"],
+                },
                 "geometry": geom,
             }
         )
-    write_fc(out, feats, sort_key=None,
-             extra='"name": "Natural Earth 1:110m admin-0 countries (public domain), via pyogrio test fixture"')
+    write_fc(
+        out,
+        feats,
+        sort_key=None,
+        extra='"name": "Natural Earth 1:110m admin-0 countries (public domain), via pyogrio test fixture"',
+    )
 
 
 # --------------------------------------------------------------------------- output

@@ -17,6 +17,7 @@ import json
 import re
 import sys
 from collections import defaultdict, deque
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -32,8 +33,25 @@ COMMODITIES = {"crude_oil": 42.3, "lng": 48.7, "pipeline_gas": 36.0}
 STATUSES = {"existing", "planned", "candidate"}
 CORRIDORS = {"south", "north", "west", "myanmar", "pakistan", "domestic"}
 NODE_KEYS = {"id", "name", "kind", "country", "capacity", "corridor", "source", "note"}
-LINK_KEYS = {"id", "name", "from", "to", "mode", "commodity", "capacity", "cost", "length_km", "corridor",
-             "status", "capex", "output_commodity", "efficiency", "bidirectional", "source", "note"}
+LINK_KEYS = {
+    "id",
+    "name",
+    "from",
+    "to",
+    "mode",
+    "commodity",
+    "capacity",
+    "cost",
+    "length_km",
+    "corridor",
+    "status",
+    "capex",
+    "output_commodity",
+    "efficiency",
+    "bidirectional",
+    "source",
+    "note",
+}
 SLUG = re.compile(r"^[a-z0-9_]+$")
 PASS_KM = 40.0
 
@@ -84,7 +102,10 @@ def check_geodata():
                 err(f"link {lid}: unknown {end} node {p[end]}")
         if p["mode"] not in MODES:
             err(f"link {lid}: bad mode")
-        if p["commodity"] not in COMMODITIES or p.get("output_commodity", "crude_oil") not in COMMODITIES:
+        if (
+            p["commodity"] not in COMMODITIES
+            or p.get("output_commodity", "crude_oil") not in COMMODITIES
+        ):
             err(f"link {lid}: bad commodity")
         if p["status"] not in STATUSES:
             err(f"link {lid}: bad status")
@@ -100,13 +121,15 @@ def check_geodata():
             err(f"link {lid}: non-sea link without capacity")
         if p["status"] != "existing" and p.get("capex") is None:
             err(f"link {lid}: {p['status']} link without capex")
-        if p["mode"] == "conversion" and (p.get("output_commodity") is None or p.get("efficiency") is None):
+        if p["mode"] == "conversion" and (
+            p.get("output_commodity") is None or p.get("efficiency") is None
+        ):
             err(f"link {lid}: conversion needs output_commodity and efficiency")
         coords = f["geometry"]["coordinates"]
         if f["geometry"]["type"] != "LineString" or len(coords) < 2:
             err(f"link {lid}: bad LineString")
             continue
-        if any(abs(b[0] - a[0]) > 90 for a, b in zip(coords, coords[1:])):
+        if any(abs(b[0] - a[0]) > 90 for a, b in pairwise(coords)):
             err(f"link {lid}: geometry jumps across the antimeridian")
         for end, c in (("from", coords[0]), ("to", coords[-1])):
             n = nodes.get(p[end])
@@ -114,7 +137,11 @@ def check_geodata():
                 err(f"link {lid}: geometry does not start/end at node {p[end]}")
 
     # chokepoint splitting
-    chokes = {nid: f["geometry"]["coordinates"] for nid, f in nodes.items() if f["properties"]["kind"] == "chokepoint"}
+    chokes = {
+        nid: f["geometry"]["coordinates"]
+        for nid, f in nodes.items()
+        if f["properties"]["kind"] == "chokepoint"
+    }
     seen_geom: dict[tuple, list[str]] = {}
     for f in links:
         p = f["properties"]
@@ -131,10 +158,16 @@ def check_geodata():
                 continue
             d = min(GEOD.inv(cx, cy, x, y)[2] for x, y in pts) / 1000
             if d < PASS_KM:
-                err(f"sea lane {key[0]}->{key[1]} passes chokepoint {cid} ({d:.0f} km) without being split there")
+                err(
+                    f"sea lane {key[0]}->{key[1]} passes chokepoint {cid} ({d:.0f} km) without being split there"
+                )
     for cid in chokes:
-        ins = [f for f in links if f["properties"]["mode"] == "sea" and f["properties"]["to"] == cid]
-        outs = [f for f in links if f["properties"]["mode"] == "sea" and f["properties"]["from"] == cid]
+        ins = [
+            f for f in links if f["properties"]["mode"] == "sea" and f["properties"]["to"] == cid
+        ]
+        outs = [
+            f for f in links if f["properties"]["mode"] == "sea" and f["properties"]["from"] == cid
+        ]
         if not ins or not outs:
             err(f"chokepoint {cid}: needs sea lanes in and out (in={len(ins)}, out={len(outs)})")
     return nodes, links
@@ -221,7 +254,12 @@ def check_scenario(path: Path, nodes: dict, links: list[dict]) -> None:
             err(f"{name}: demand {(d['node'], d['commodity'])} is not reachable from any supply")
     for dz in sc.get("disruptions", []):
         t = dz["target"]
-        ids = set(nodes) | {f["properties"]["id"] for f in links} | CORRIDORS | {n["properties"]["country"] for n in nodes.values()}
+        ids = (
+            set(nodes)
+            | {f["properties"]["id"] for f in links}
+            | CORRIDORS
+            | {n["properties"]["country"] for n in nodes.values()}
+        )
         if t not in ids:
             err(f"{name}: disruption target {t} unknown")
     # energy balance (PJ): crude supply >= crude demand; gas (pipeline + LNG) >= gas demand
@@ -238,9 +276,11 @@ def check_scenario(path: Path, nodes: dict, links: list[dict]) -> None:
     gas_dem = dem["pipeline_gas"] * pj["pipeline_gas"] + dem["lng"] * pj["lng"]
     if gas_sup + 1e-6 < gas_dem:
         err(f"{name}: gas supply {gas_sup:.1f} PJ < demand {gas_dem:.1f} PJ")
-    print(f"{name}: supply crude {sup['crude_oil']:.2f} Mt / demand {dem['crude_oil']:.2f} Mt; "
-          f"gas supply {gas_sup / 36:.2f} bcm-eq (LNG {sup['lng']:.2f} Mt, pipeline {sup['pipeline_gas']:.2f} bcm) "
-          f"/ demand {gas_dem / 36:.2f} bcm")
+    print(
+        f"{name}: supply crude {sup['crude_oil']:.2f} Mt / demand {dem['crude_oil']:.2f} Mt; "
+        f"gas supply {gas_sup / 36:.2f} bcm-eq (LNG {sup['lng']:.2f} Mt, pipeline {sup['pipeline_gas']:.2f} bcm) "
+        f"/ demand {gas_dem / 36:.2f} bcm"
+    )
     return sc, act
 
 
@@ -271,13 +311,15 @@ def crude_shares(sc: dict, act: list[dict], nodes: dict) -> dict[str, float]:
         g.add_edge(u, v, capacity=cap, weight=w)
     flow = nx.min_cost_flow(g)
     through = defaultdict(float)
-    for u, outs in flow.items():
+    for _u, outs in flow.items():
         for v, f in outs.items():
             if v in nodes and nodes[v]["properties"]["kind"] == "chokepoint":
                 through[v] += f / scale
     tot = total / scale
     kz = sum(flow[u].get(v, 0) for u, v in [("kyaukphyu", "ruili")]) / scale
-    print(f"expected baseline crude routing (crude-only min-cost flow): total {tot:.2f} Mt; Myanmar pipeline {kz:.1f} Mt")
+    print(
+        f"expected baseline crude routing (crude-only min-cost flow): total {tot:.2f} Mt; Myanmar pipeline {kz:.1f} Mt"
+    )
     for c in sorted(through):
         print(f"  {c:18s} {through[c]:7.2f} Mt  {100 * through[c] / tot:5.1f} %")
     return {c: through[c] / tot for c in through}

@@ -204,6 +204,14 @@ def active_links(links: list[dict], sc: dict) -> list[dict]:
     net = sc["network"]
     inc = set(net.get("include_status", ["existing"]))
     extra = set(net.get("include_links", []))
+    if "expansion" in sc:
+        # an investment-planning scenario: its candidates may be built, so supplies that only
+        # they connect are not dead ends
+        cand = sc["expansion"].get("candidates")
+        if cand is None:
+            inc |= {"planned", "candidate"}
+        else:
+            extra |= set(cand)
     out = []
     for f in links:
         p = f["properties"]

@@ -294,6 +294,34 @@ _APPENDED_LISTS = ("disruptions",)
 # --------------------------------------------------------------------------- loading
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader (no object-constructing tags) that also refuses duplicate keys,
+    which plain YAML loading resolves silently by keeping the last one."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, yaml.Node] = {}
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            duplicate = key in seen
+        except TypeError:  # unhashable key: let the safe loader report it
+            break
+        if duplicate:
+            first = seen[key].start_mark.line + 1
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key '{key}' (first given on line {first}); merge the two",
+                key_node.start_mark,
+            )
+        seen[key] = key_node
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
 def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     try:
         text = path.read_text(encoding="utf-8")
@@ -304,7 +332,7 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
         problems.append(Problem(str(path), "", f"cannot read file: {exc}"))
         return None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -471,3 +471,14 @@ def test_errors_in_an_extending_file_name_that_file_and_its_own_index(tmp_path):
         availability(s, corridors.load_network(s))
     (p,) = info.value.problems
     assert p.file == str(child) and p.location == "disruptions[0].target"
+
+
+def test_duplicate_yaml_keys_are_an_error_with_both_lines(tmp_path):
+    path = diamond(tmp_path)
+    text = path.read_text() + "supply:\n- {node: s, commodity: crude_oil, max: 1}\n"
+    path.write_text(text)
+    first = next(i for i, line in enumerate(text.splitlines(), 1) if line.startswith("supply:"))
+    with pytest.raises(corridors.CorridorsError) as info:
+        corridors.load_scenario(path)
+    msg = str(info.value)
+    assert "duplicate key 'supply'" in msg and f"line {first}" in msg

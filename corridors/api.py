@@ -149,7 +149,9 @@ def manifest(result: Result) -> dict[str, Any]:
             versions[pkg] = None
     return {
         "scenario": result.scenario.name,
-        "scenario_file": str(result.scenario.source) if result.scenario.source else None,
+        "scenario_file": str(Path(result.scenario.source).resolve())
+        if result.scenario.source
+        else None,
         "scenario_sha256": result.scenario.fingerprint(),
         "network_files": [str(p) for p in result.network.files],
         "status": result.status.value,

@@ -8,14 +8,6 @@ from __future__ import annotations
 
 DAYS_PER_YEAR = 365.0
 
-#: Defaults used when a scenario does not define a commodity table (Energy Institute
-#: Statistical Review conversions; IPCC default for crude).
-DEFAULT_COMMODITIES: dict[str, dict[str, float | str]] = {
-    "crude_oil": {"unit": "Mt", "pj_per_unit": 42.3, "tonnes_per_unit": 1.0e6},
-    "lng": {"unit": "Mt", "pj_per_unit": 48.7, "tonnes_per_unit": 1.0e6},
-    "pipeline_gas": {"unit": "bcm", "pj_per_unit": 36.0, "tonnes_per_unit": 0.735e6},
-}
-
 
 def conversion_factor(efficiency: float, pj_in: float, pj_out: float) -> float:
     """Output units delivered per input unit for a link with energy efficiency ``efficiency``.

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pyproj import Geod
-from shapely.geometry import LineString, Point, shape
+from shapely.geometry import LineString, shape
 
 from corridors.errors import NetworkError, Problem, pydantic_message, suggest
 from corridors.scenario import Scenario
@@ -92,11 +92,6 @@ class Network:
     inactive_links: pd.DataFrame
     basemap: Path | None = None
     files: tuple[Path, ...] = field(default_factory=tuple)
-
-    def links_at(self, node: str) -> list[str]:
-        """Arcs that enter or leave ``node`` (for a chokepoint: every lane through it)."""
-        mask = (self.links["from"] == node) | (self.links["to"] == node)
-        return list(self.links.index[mask])
 
     @property
     def corridors(self) -> list[str]:
@@ -410,8 +405,3 @@ def _check_scenario_refs(scenario: Scenario, nodes: pd.DataFrame, problems: list
                         f"unknown node '{entry.node}'{suggest(entry.node, ids)}",
                     )
                 )
-
-
-def node_point(network: Network, node: str) -> Point:
-    """The location of a node."""
-    return network.geometry[node]

@@ -109,3 +109,22 @@ def test_days_of_cover_and_survival_time(tmp_path):
     # weeks 10-14 draw 7 a week (35 > 30), so week 14 is already short: day 13*7 = 91
     assert fig["first_shortfall_day"] == pytest.approx(91.0)
     assert fig["survival_days"] == pytest.approx(91.0 - 63.0)
+
+
+def test_n1_cli_errors_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    path = gas_area(tmp_path)
+    for args, message in [
+        (["--area", "XYZ"], "unknown area 'XYZ'"),
+        (["--area", "CHN", "--peak-factor", "0"], "--peak-factor must be positive"),
+    ]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "corridors", "-q", "n1", str(path), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr

@@ -195,3 +195,36 @@ def test_cvar_on_hand_values():
     assert cvar(x, 0.9) == pytest.approx(30.0)  # worst 10 %: one run
     assert cvar(x, 0.8) == pytest.approx(20.0)  # worst 20 %: two runs
     assert cvar(x, 0.75) == pytest.approx((30 + 10 + 0.5 * 0) / 2.5)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--k", "1", "--cvar", "1.5"], "--cvar must be between 0 and 1"),
+        (["--k", "1", "--workers", "0"], "--workers must be at least 1"),
+        (["--monte-carlo", "10"], "Monte Carlo needs events with a probability"),
+        (["--k", "1", "--monte-carlo", "5"], "give either --k K"),
+        (["--k", "1", "--elements", "chokepont"], "did you mean 'chokepoint'"),
+    ],
+)
+def test_sweep_option_errors_are_one_line_exit_2(tmp_path, args, message):
+    path = diamond(tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "corridors",
+            "-q",
+            "sweep",
+            str(path),
+            *args,
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

@@ -108,31 +108,6 @@ def test_dask_cluster_gives_identical_files(tmp_path):
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, atol=1e-7)
 
 
-def test_unreachable_scheduler_exits_2(tmp_path):
-    path = diamond(tmp_path)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "corridors",
-            "sweep",
-            str(path),
-            "--k",
-            "1",
-            "--scheduler",
-            "tcp://127.0.0.1:9",
-            "--out",
-            str(tmp_path / "o"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 2, proc.stderr
-    assert "cannot reach the Dask scheduler" in proc.stderr
-    assert "Traceback" not in proc.stderr
-
-
 def test_killed_sweep_resumes_without_loss_or_repeat(tmp_path):
     path = random_network(tmp_path / "net", seed=11, n=16, extra_edges=45)
     full = tmp_path / "full"
@@ -205,9 +180,10 @@ def test_cvar_on_hand_values():
         (["--monte-carlo", "10"], "Monte Carlo needs events with a probability"),
         (["--k", "1", "--monte-carlo", "5"], "give either --k K"),
         (["--k", "1", "--elements", "chokepont"], "did you mean 'chokepoint'"),
+        (["--k", "1", "--scheduler", "tcp://127.0.0.1:9"], "cannot reach the Dask scheduler"),
     ],
 )
-def test_sweep_option_errors_are_one_line_exit_2(tmp_path, args, message):
+def test_sweep_option_errors_and_unreachable_scheduler_are_one_line_exit_2(tmp_path, args, message):
     path = diamond(tmp_path)
     proc = subprocess.run(
         [

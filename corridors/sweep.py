@@ -279,14 +279,18 @@ def run_sweep(
     write_json(meta_path, meta)
     ckpt = Checkpoint(out / CHECKPOINT, fresh=not resume)
     todo = [c for c in cases if c.id not in ckpt.rows]
+    n_new = len(todo)
 
     if batch_size is None:
+        # time the first few cases to size the batches; their rows are kept, not thrown away
         t0 = time.perf_counter()
-        probe = [solve_case(prep, c) for c in cases[: min(5, len(cases))]]
+        probe = [solve_case(prep, c) for c in todo[:5]]
         per_case = max((time.perf_counter() - t0) / max(len(probe), 1), 1e-5)
         batch_size = int(min(MAX_BATCH, max(1, math.ceil(BATCH_SECONDS / per_case))))
+        ckpt.add(probe)
+        todo = todo[len(probe) :]
     batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
-    done = len(cases) - len(todo)
+    done = len(ckpt.rows)
     say = progress or (lambda _d, _n: None)
     say(done, len(cases))
     try:
@@ -311,7 +315,7 @@ def run_sweep(
     write_csv(out / "ranking.csv", ranking)
     if stats:
         write_json(out / "montecarlo.json", stats)
-    return SweepResult(table, ranking, stats, time.perf_counter() - t_start, len(todo))
+    return SweepResult(table, ranking, stats, time.perf_counter() - t_start, n_new)
 
 
 def _table(rows: list[dict[str, Any]], s: Scenario) -> pd.DataFrame:

@@ -166,9 +166,14 @@ class Runner:
         if method == "auto":
             method = AUTO_METHOD
         self.method = method
+        # set on the HiGHS instance itself, so that resolve() (which runs it directly) uses
+        # the same method and limits as solve() (where Pyomo applies its config again)
+        h.setOptionValue("solver", method)
         if self.options.threads is not None:
+            h.setOptionValue("threads", self.options.threads)
             self.opt.config.threads = self.options.threads
         if self.options.time_limit is not None:
+            h.setOptionValue("time_limit", float(self.options.time_limit))
             self.opt.config.time_limit = self.options.time_limit
         self.opt.config.solver_options = {"solver": method, "output_flag": False}
 

@@ -66,6 +66,9 @@ def test_solver_time_limit_is_reported_never_optimal(tmp_path):
     r = corridors.solve(path)
     assert r.status is corridors.Status.TIME_LIMIT
     assert not r.is_ok
+    # the fast re-solve path of sweeps keeps the same limit
+    prep = corridors.prepare(path)
+    assert prep.runner.resolve(prep.availability).status is corridors.Status.TIME_LIMIT
     out = tmp_path / "out"
     proc = subprocess.run(
         [sys.executable, "-m", "corridors", "-q", "run", str(path), "--out", str(out)],

@@ -5,7 +5,10 @@ LP and against networkx.network_simplex, from 10^3 to 10^6 link-periods, with pe
     python benchmarks/bench_scale.py --sizes 1000 10000      # a quick look
 
 Each (size, method) runs in its own process so that peak memory (ru_maxrss) is its own:
-  corridors  model_data + build_model (Pyomo) + Runner (persistent HiGHS set_instance) + solve
+  corridors  what `corridors run` does: model_data + build_model (the LP assembled with numpy)
+             + Runner (LP arrays passed to HiGHS, "setup") + solve
+  pyomo      the same through Pyomo: + the Pyomo model built from the LP + Runner with
+             interface "pyomo" (persistent HiGHS set_instance, "setup") + solve
   bare       the same LP assembled with numpy/scipy from the same arrays, passed to highspy, run
   networkx   network_simplex on the single-commodity single-period instances (integer costs)
 All start from the loaded scenario and network (loading is common to all and not timed).
@@ -145,11 +148,13 @@ def worker(method: str, path: Path) -> dict:
     base = rss_mb()
     t0 = time.perf_counter()
     out: dict = {"method": method}
-    if method == "corridors":
+    if method in ("corridors", "pyomo"):
         data = model_data(s, net)
         built = build_model(data, avail)
+        if method == "pyomo":
+            built.model  # noqa: B018  (builds the Pyomo model of the same LP)
         t1 = time.perf_counter()
-        runner = Runner(built, s.solver)
+        runner = Runner(built, s.solver, interface="direct" if method == "corridors" else "pyomo")
         t2 = time.perf_counter()
         sol = runner.solve()
         out.update(
@@ -240,7 +245,9 @@ def run_one(method: str, path: Path, timeout: float) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", type=int, nargs="*", default=[1_000, 10_000, 100_000, 1_000_000])
+    ap.add_argument(
+        "--sizes", type=int, nargs="*", default=[1_000, 10_000, 100_000, 500_000, 1_000_000]
+    )
     ap.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--nx-limit", type=int, default=100_000, help="largest size for networkx")
     ap.add_argument("--timeout", type=float, default=1800)
@@ -261,7 +268,7 @@ def main() -> None:
         links = size // periods
         with tempfile.TemporaryDirectory() as tmp:
             path = generate(Path(tmp), links=links, periods=periods, seed=7)
-            methods = ["corridors", "bare"] + (
+            methods = ["corridors", "pyomo", "bare"] + (
                 ["networkx"] if periods == 1 and size <= a.nx_limit else []
             )
             if a.methods:

@@ -227,6 +227,7 @@ def validate(
     """
     from corridors.disruption import availability
     from corridors.network import load_network
+    from corridors.policy import check_policy
     from corridors.scenario import load_scenario
 
     problems: list[Problem] = []
@@ -235,6 +236,7 @@ def validate(
             s = load_scenario(f)
             net = load_network(s)
             availability(s, net)
+            check_policy(s, net)
             out.print(f"[green]ok[/green]  {f}  ({len(net.nodes)} nodes, {len(net.links)} links)")
         except CorridorsError as exc:
             if _state["debug"]:

@@ -61,6 +61,7 @@ from corridors.errors import CorridorsError, Problem, suggest
 from corridors.model import MONEY_SCALE, bound_arrays
 from corridors.results import write_json
 from corridors.scenario import Scenario
+from corridors.solve import quiet_highs
 
 OBJECTIVES = ("unmet", "cost")
 VAR_FAMILIES = ("flow", "supply", "unmet", "withdraw", "inject", "level")
@@ -713,8 +714,7 @@ def inner_value(
 ) -> float | None:
     """Solve the defender's LP with objective ``c`` after losing ``chosen`` (a fresh HiGHS
     copy of the runner's LP): the value the MILP must reproduce. None if not optimal."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     lp = prep.runner.highs.getLp()
     h.passModel(lp)
     lo, hi, rlo, rhi = (

@@ -1,10 +1,13 @@
-"""The Pyomo formulation: a multi-commodity, multi-period min-cost flow with priced shortfall.
+"""The formulation: a multi-commodity, multi-period min-cost flow with priced shortfall.
 
 Sets: links l (one commodity c_l each, output commodity o_l), nodes n, commodities c,
 periods t of length d_t years, supplies s, demands k, storages j.
 
-Each constraint family is built by one function whose docstring gives its equation. The model
-is built once; a disruption only changes variable bounds (:func:`set_bounds`).
+The model is stated once, as a sparse LP (:func:`assemble`): each constraint family is built by
+one function whose docstring gives its equation, vectorised over links and periods. HiGHS is
+handed that LP directly; the Pyomo model (:func:`build_pyomo`) is built row by row from the same
+arrays when something needs Pyomo (policy constraints, the elastic diagnosis, cross-checks).
+The model is built once; a disruption only changes variable bounds (:func:`set_bounds`).
 
 Money is carried in the model in million USD (``MONEY_SCALE``) to keep coefficients near 1;
 results are converted back to USD.
@@ -12,7 +15,6 @@ results are converted back to USD.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -133,22 +135,296 @@ def model_data(scenario: Scenario, network: Network) -> ModelData:
     return data
 
 
+#: Column families, in the order their columns are laid out in the LP (each row-major over
+#: (index, period)).
+FAMILIES = ("flow", "supply", "unmet", "withdraw", "inject", "level")
+
+
+@dataclass
+class Rows:
+    """One constraint family in coordinate form: ``lo_r ≤ Σ vals·x[cols] ≤ hi_r`` for each of
+    its rows r (``rows`` numbers them from 0 within the family)."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+@dataclass
+class LinearProgram:
+    """The model as one sparse LP:
+
+        min c·x   s.t.   row_lo ≤ A·x ≤ row_hi,   lb ≤ x ≤ ub
+
+    Columns are laid out family by family in :data:`FAMILIES` order: ``col[name][i, t]`` is the
+    column of variable ``name[i, t]``. Rows: ``row["balance"]`` (B, T), ``row["throughput"]``
+    (capped nodes, T), ``row["storage_balance"]`` (J, T), ``row["storage_final"]`` (J,).
+    Column bounds and the throughput rows' upper limits are what a disruption changes: they come
+    from :func:`bound_arrays`, not from here (``row_hi`` of a throughput row is +inf).
+    ``A`` is stored compressed by column (``start``, ``index``, ``value``), the form HiGHS takes.
+
+    This is the single statement of the formulation: the HiGHS model is passed these arrays,
+    and the Pyomo model (:func:`build_pyomo`) is built row by row from them.
+    """
+
+    num_col: int
+    num_row: int
+    cost: np.ndarray
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    col: dict[str, np.ndarray]
+    row: dict[str, np.ndarray]
+
+    @property
+    def nnz(self) -> int:
+        return len(self.value)
+
+    def by_row(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A compressed by row: (row start, column index, value)."""
+        counts = np.diff(self.start)
+        cols = np.repeat(np.arange(self.num_col, dtype=np.int64), counts)
+        order = np.argsort(self.index, kind="stable")
+        rstart = np.zeros(self.num_row + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.index, minlength=self.num_row), out=rstart[1:])
+        return rstart, cols[order], self.value[order]
+
+
+def _columns(data: ModelData) -> dict[str, np.ndarray]:
+    """Column index of every variable: flow[l,t] (units of c_l), supply[s,t], unmet[k,t],
+    withdraw[j,t], inject[j,t], level[j,t], all non-negative."""
+    T = data.periods
+    sizes = {
+        "flow": len(data.link_ids),
+        "supply": len(data.supply),
+        "unmet": len(data.demand),
+        "withdraw": len(data.storage),
+        "inject": len(data.storage),
+        "level": len(data.storage),
+    }
+    col: dict[str, np.ndarray] = {}
+    offset = 0
+    for name in FAMILIES:
+        n = sizes[name]
+        col[name] = offset + np.arange(n * T, dtype=np.int64).reshape(n, T)
+        offset += n * T
+    return col
+
+
+Coords = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _per_period(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray | float, T: int) -> Coords:
+    """Coordinates (row, column, value) of one term repeated over the periods: the term of
+    row r, column cols[r, t] and value vals (one per r, or one for all) goes to row r·T + t."""
+    r = rows.astype(np.int64)[:, None] * T + np.arange(T)
+    v = np.asarray(vals, dtype=float)
+    v = np.broadcast_to(v.reshape(-1, 1) if v.ndim else v, r.shape)
+    return r.ravel(), cols.ravel(), v.ravel()
+
+
+def _stack(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], lo: np.ndarray, hi: np.ndarray
+) -> Rows:
+    if not parts:
+        z = np.zeros(0, dtype=np.int64)
+        return Rows(z, z, np.zeros(0), lo, hi)
+    return Rows(*(np.concatenate([p[i] for p in parts]) for i in range(3)), lo, hi)  # type: ignore[arg-type]
+
+
+def _balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
+    """Commodity balance at every node n, commodity c and period t (row b·T + t, b = (n, c)):
+
+        Σ_s supply[s,t] + Σ_{l into n, o_l = c} η_l·flow[l,t] − Σ_{l out of n, c_l = c} flow[l,t]
+          + withdraw[j,t] − inject[j,t] + unmet[k,t] = demand_k · d_t
+
+    η_l converts units: η_l = efficiency_l · PJ(c_l) / PJ(o_l).
+    """
+    T = data.periods
+    pos = {k: i for i, k in enumerate(data.balance_keys)}
+
+    def rows_of(pairs: list[tuple[str, str]]) -> np.ndarray:
+        return np.array([pos[p] for p in pairs], dtype=np.int64)
+
+    r_in = rows_of(list(zip(data.link_to, data.link_out, strict=True)))
+    r_out = rows_of(list(zip(data.link_from, data.link_com, strict=True)))
+    r_sup = rows_of([(n, c) for n, c, *_ in data.supply])
+    r_dem = rows_of([(n, c) for n, c, _a in data.demand])
+    r_st = rows_of([(n, c) for n, c, *_ in data.storage])
+    parts = [
+        _per_period(r_in, col["flow"], data.link_factor, T),
+        _per_period(r_out, col["flow"], -1.0, T),
+        _per_period(r_sup, col["supply"], 1.0, T),
+        _per_period(r_dem, col["unmet"], 1.0, T),
+        _per_period(r_st, col["withdraw"], 1.0, T),
+        _per_period(r_st, col["inject"], -1.0, T),
+    ]
+    rhs = np.zeros(len(pos) * T)
+    amount = np.array([a for *_, a in data.demand], dtype=float)
+    np.add.at(rhs, (r_dem[:, None] * T + np.arange(T)).ravel(), (amount[:, None] * data.d).ravel())
+    return _stack(parts, rhs, rhs.copy())
+
+
+def _throughput(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
+    """Node throughput limit (chokepoints) in energy terms, for nodes n with a capacity and at
+    least one link in (row k·T + t, k = position of n in ``capped_nodes``):
+
+        Σ_{l into n} PJ(c_l)·flow[l,t] ≤ cap_n · a_n,t · d_t      (cap_n in PJ per year)
+
+    The right-hand side is a bound set by :func:`bound_arrays` (``node_limit``), so that
+    disruptions change it without a rebuild.
+    """
+    T = data.periods
+    pos = {data.node_ids[n]: k for k, n in enumerate(data.capped_nodes)}
+    into = np.array([pos.get(n, -1) for n in data.link_to], dtype=np.int64)
+    sel = np.flatnonzero(into >= 0)
+    pj = np.array([data.pj[data.link_com[i]] for i in sel], dtype=float)
+    n_rows = len(data.capped_nodes) * T
+    parts = [_per_period(into[sel], col["flow"][sel], pj, T)] if sel.size else []
+    return _stack(parts, np.full(n_rows, -np.inf), np.full(n_rows, np.inf))
+
+
+def _storage_balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
+    """Strategic storage j, level at the end of each period (row j·T + t):
+
+        level[j,t] − level[j,t−1] − inject[j,t] + withdraw[j,t] = 0    (t > 0)
+        level[j,0] − inject[j,0] + withdraw[j,0] = initial_j
+    with 0 ≤ level ≤ capacity_j, withdraw ≤ rate_out_j·d_t, inject ≤ rate_in_j·d_t (bounds).
+    """
+    T = data.periods
+    J = np.arange(len(data.storage), dtype=np.int64)
+    parts = [
+        _per_period(J, col["level"], 1.0, T),
+        _per_period(J, col["inject"], -1.0, T),
+        _per_period(J, col["withdraw"], 1.0, T),
+    ]
+    if T > 1:
+        prev = (J[:, None] * T + np.arange(1, T)).ravel()
+        parts.append((prev, col["level"][:, :-1].ravel(), np.full(prev.size, -1.0)))
+    rhs = np.zeros(len(J) * T)
+    rhs[J * T] = [j[3] for j in data.storage]
+    return _stack(parts, rhs, rhs.copy())
+
+
+def _storage_final(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
+    """Reserves left at the end of the horizon (row j):  level[j,T−1] ≥ final_min_j."""
+    J = np.arange(len(data.storage), dtype=np.int64)
+    final = np.array([j[6] for j in data.storage], dtype=float)
+    parts = [(J, col["level"][:, -1].ravel(), np.ones(len(J)))] if len(J) else []
+    return _stack(parts, final, np.full(len(J), np.inf))
+
+
+def _objective(data: ModelData, col: dict[str, np.ndarray], num_col: int) -> np.ndarray:
+    """Cost vector c of the objective, million USD, discounted to the start of the horizon:
+
+        min Σ_t δ_t [ Σ_s price_s·supply[s,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
+                      + Σ_k shortage_c(k)·unmet[k,t] ]
+
+    with e_l = tonnes per unit · length_l · emission factor(mode_l, c_l) (t CO2e per unit)
+    and δ_t = (1 + r)^(−start of period t in years). With one period δ = 1. Discounting also
+    makes the model draw reserves as early as needed (a later shortfall costs less), so that
+    survival times are well defined.
+    """
+    dis = MONEY_SCALE * data.discount[None, :]
+    c = np.zeros(num_col)
+    unit = data.link_cost + data.carbon_price * data.link_emis
+    c[col["flow"]] = dis * unit[:, None]
+    price = np.array([s[4] for s in data.supply], dtype=float)
+    c[col["supply"]] = dis * price[:, None]
+    short = np.array([data.shortage[k[1]] for k in data.demand], dtype=float)
+    c[col["unmet"]] = dis * short[:, None]
+    return c
+
+
+#: Row families, in the order their rows are laid out in the LP.
+ROW_FAMILIES = (
+    ("balance", _balance),
+    ("throughput", _throughput),
+    ("storage_balance", _storage_balance),
+    ("storage_final", _storage_final),
+)
+
+
+def assemble(data: ModelData) -> LinearProgram:
+    """Assemble the LP of :class:`LinearProgram` from the model data, vectorised (no Python
+    loop over variables or rows). Coefficients of the same (row, column) are summed."""
+    col = _columns(data)
+    num_col = sum(c.size for c in col.values())
+    T = data.periods
+    fam_rows, rr, cc, vv, lo, hi = {}, [], [], [], [], []
+    offset = 0
+    for name, family in ROW_FAMILIES:
+        part = family(data, col)
+        n = len(part.lo)
+        shape = (n // T, T) if name != "storage_final" else (n,)
+        fam_rows[name] = offset + np.arange(n, dtype=np.int64).reshape(shape)
+        rr.append(part.rows + offset)
+        cc.append(part.cols)
+        vv.append(part.vals)
+        lo.append(part.lo)
+        hi.append(part.hi)
+        offset += n
+    r, c, v = np.concatenate(rr), np.concatenate(cc), np.concatenate(vv)
+    order = np.lexsort((r, c))
+    r, c, v = r[order], c[order], v[order]
+    if len(c):  # sum duplicates (a link whose two ends share one balance row)
+        first = np.ones(len(c), dtype=bool)
+        first[1:] = (c[1:] != c[:-1]) | (r[1:] != r[:-1])
+        at = np.flatnonzero(first)
+        v, r, c = np.add.reduceat(v, at), r[at], c[at]
+        keep = v != 0.0
+        r, c, v = r[keep], c[keep], v[keep]
+    start = np.zeros(num_col + 1, dtype=np.int64)
+    np.cumsum(np.bincount(c, minlength=num_col), out=start[1:])
+    return LinearProgram(
+        num_col=num_col,
+        num_row=offset,
+        cost=_objective(data, col, num_col),
+        row_lo=np.concatenate(lo),
+        row_hi=np.concatenate(hi),
+        start=start,
+        index=r.astype(np.int32),
+        value=v,
+        col=col,
+        row=fam_rows,
+    )
+
+
 @dataclass
 class BuiltModel:
-    """A Pyomo model and the data it was built from."""
+    """The model of one scenario, built once: its data, its LP, and the bounds last set.
 
-    model: pyo.ConcreteModel
+    ``model`` is the same LP as a Pyomo model, built on first use (policy constraints, the
+    elastic diagnosis and the cross-checks need it); a plain solve hands ``lp`` to HiGHS
+    directly (see :class:`corridors.solve.Runner`).
+    """
+
     data: ModelData
+    lp: LinearProgram
     bounds: dict[str, np.ndarray] = field(default_factory=dict)
-    """The bounds last set on the Pyomo model (see :func:`set_bounds`)."""
+    """The bounds last set (see :func:`set_bounds`)."""
+    _model: pyo.ConcreteModel | None = None
+
+    @property
+    def model(self) -> pyo.ConcreteModel:
+        if self._model is None:
+            self._model = build_pyomo(self.lp, self.data)
+            if self.bounds:
+                _set_pyomo_bounds(self._model, self.bounds)
+        return self._model
+
+    @property
+    def has_pyomo(self) -> bool:
+        """True once the Pyomo model exists (it may then hold constraints the LP has not)."""
+        return self._model is not None
 
 
 def _add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Decision variables, all non-negative.
-
-    flow[l,t] (units of c_l), supply[s,t], unmet[k,t], level[j,t], withdraw[j,t], inject[j,t].
-    Bounds are set by :func:`set_bounds`.
-    """
+    """Variable families of :func:`_columns` as indexed Pyomo variables, all non-negative."""
     m.T = pyo.RangeSet(0, data.periods - 1)
     m.L = pyo.RangeSet(0, len(data.link_ids) - 1) if data.link_ids else pyo.Set(initialize=[])
     m.S = pyo.Set(initialize=range(len(data.supply)))
@@ -157,152 +433,61 @@ def _add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.flow = pyo.Var(m.L, m.T, domain=pyo.NonNegativeReals)
     m.supply = pyo.Var(m.S, m.T, domain=pyo.NonNegativeReals)
     m.unmet = pyo.Var(m.K, m.T, domain=pyo.NonNegativeReals)
-    m.level = pyo.Var(m.J, m.T, domain=pyo.NonNegativeReals)
     m.withdraw = pyo.Var(m.J, m.T, domain=pyo.NonNegativeReals)
     m.inject = pyo.Var(m.J, m.T, domain=pyo.NonNegativeReals)
-
-
-def _add_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Commodity balance at every node n, commodity c and period t:
-
-        Σ_s supply[s,t] + Σ_{l into n, o_l = c} η_l·flow[l,t] − Σ_{l out of n, c_l = c} flow[l,t]
-          + withdraw[j,t] − inject[j,t] + unmet[k,t] = demand_k · d_t
-
-    η_l converts units: η_l = efficiency_l · PJ(c_l) / PJ(o_l).
-    """
-    terms: dict[tuple[str, str], list[tuple[float, str, int]]] = defaultdict(list)
-    rhs: dict[tuple[str, str], float] = defaultdict(float)
-    for i in range(len(data.link_ids)):
-        terms[(data.link_to[i], data.link_out[i])].append((float(data.link_factor[i]), "flow", i))
-        terms[(data.link_from[i], data.link_com[i])].append((-1.0, "flow", i))
-    for s, (n, c, *_rest) in enumerate(data.supply):
-        terms[(n, c)].append((1.0, "supply", s))
-    for k, (n, c, amount) in enumerate(data.demand):
-        terms[(n, c)].append((1.0, "unmet", k))
-        rhs[(n, c)] += amount
-    for j, (n, c, *_rest) in enumerate(data.storage):
-        terms[(n, c)].append((1.0, "withdraw", j))
-        terms[(n, c)].append((-1.0, "inject", j))
-    keys = data.balance_keys
-    m.B = pyo.Set(initialize=range(len(keys)))
-
-    families = {
-        name: getattr(m, name) for name in ("flow", "supply", "unmet", "withdraw", "inject")
-    }
-
-    def rule(m: pyo.ConcreteModel, b: int, t: int) -> pyo.Expression:
-        key = keys[b]
-        tk = terms[key]
-        expr = _linear([c for c, _v, _i in tk], [families[v][i, t] for _c, v, i in tk])
-        return expr == rhs[key] * float(data.d[t])
-
-    m.balance = pyo.Constraint(m.B, m.T, rule=rule)
+    m.level = pyo.Var(m.J, m.T, domain=pyo.NonNegativeReals)
 
 
 def _linear(coefs: list[float], variables: list) -> LinearExpression:  # type: ignore[type-arg]
     """Σ coefs·variables as one Pyomo LinearExpression (built directly, no operator overloading:
     the fastest way to build large linear models in Pyomo)."""
-    return LinearExpression(
-        constant=0.0, linear_coefs=[float(c) for c in coefs], linear_vars=list(variables)
-    )
+    return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables)
 
 
-def _add_throughput(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Node throughput limit (chokepoints) in energy terms, for nodes with a capacity:
+def build_pyomo(lp: LinearProgram, data: ModelData) -> pyo.ConcreteModel:
+    """The LP as a Pyomo model, row by row from ``lp`` (the same equations, see the row
+    family functions): ``balance[b,t]``, ``throughput[n,t] ≤ node_limit[n,t]`` (a mutable
+    parameter; n indexes ``data.node_ids``), ``storage_balance[j,t]``, ``storage_final[j]``
+    and ``objective``. Variables ``flow[l,t]``, ``supply[s,t]``, ... as in :func:`_columns`.
+    Bounds are set by :func:`set_bounds`."""
+    m = pyo.ConcreteModel(name="corridors")
+    _add_variables(m, data)
+    xs = [v for name in FAMILIES for v in getattr(m, name).values()]
+    assert len(xs) == lp.num_col
+    rstart, rcol, rval = lp.by_row()
+    starts, cols, vals = rstart.tolist(), rcol.tolist(), rval.tolist()
+    lo = lp.row_lo.tolist()
 
-        Σ_{l into n} PJ(c_l)·flow[l,t] ≤ cap_n · a_n,t · d_t      (cap_n in PJ per year)
+    def expr(r: int) -> LinearExpression:
+        s, e = starts[r], starts[r + 1]
+        return _linear(vals[s:e], [xs[j] for j in cols[s:e]])
 
-    The right-hand side is a mutable parameter so that disruptions change it without a rebuild.
-    """
-    into: dict[str, list[int]] = defaultdict(list)
-    for i, n in enumerate(data.link_to):
-        into[n].append(i)
+    bal = lp.row["balance"]
+    m.B = pyo.Set(initialize=range(len(data.balance_keys)))
+    m.balance = pyo.Constraint(m.B, m.T, rule=lambda m, b, t: expr(bal[b, t]) == lo[bal[b, t]])
+    thr = lp.row["throughput"]
+    pos = {n: k for k, n in enumerate(data.capped_nodes)}
     m.N_cap = pyo.Set(initialize=data.capped_nodes)
     m.node_limit = pyo.Param(m.N_cap, m.T, mutable=True, initialize=0.0)
-
-    def rule(m: pyo.ConcreteModel, n: int, t: int) -> pyo.Expression:
-        links = into[data.node_ids[n]]
-        expr = _linear([data.pj[data.link_com[i]] for i in links], [m.flow[i, t] for i in links])
-        return expr <= m.node_limit[n, t]
-
-    m.throughput = pyo.Constraint(m.N_cap, m.T, rule=rule)
-
-
-def _add_storage(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Strategic storage j, level at the end of each period:
-
-        level[j,t] = level[j,t−1] + inject[j,t] − withdraw[j,t]     (level[j,−1] = initial_j)
-        level[j,T−1] ≥ final_min_j
-    with 0 ≤ level ≤ capacity_j, withdraw ≤ rate_out_j·d_t, inject ≤ rate_in_j·d_t.
-    """
-
-    def rule(m: pyo.ConcreteModel, j: int, t: int) -> pyo.Expression:
-        prev = m.level[j, t - 1] if t > 0 else data.storage[j][3]
-        return m.level[j, t] == prev + m.inject[j, t] - m.withdraw[j, t]
-
-    m.storage_balance = pyo.Constraint(m.J, m.T, rule=rule)
-    last = data.periods - 1
-    m.storage_final = pyo.Constraint(m.J, rule=lambda m, j: m.level[j, last] >= data.storage[j][6])
-
-
-def _add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Total cost, million USD, discounted to the start of the horizon:
-
-        min Σ_t δ_t [ Σ_s price_s·supply[s,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
-                      + Σ_k shortage_c(k)·unmet[k,t] ]
-
-    with e_l = tonnes per unit · length_l · emission factor(mode_l, c_l) (t CO2e per unit)
-    and δ_t = (1 + r)^(−start of period t in years). With one period δ = 1. Discounting also
-    makes the model draw reserves as early as needed (a later shortfall costs less), so that
-    survival times are well defined. The expressions ``emissions`` (t CO2e) and the cost
-    parts are kept for reporting.
-    """
-    sc = MONEY_SCALE
-    dis = data.discount
-    L, T = range(len(data.link_ids)), range(data.periods)
-    emis = [i for i in L if data.link_emis[i]]
-    m.emissions = pyo.Expression(
-        expr=_linear(
-            [data.link_emis[i] for t in T for i in emis], [m.flow[i, t] for t in T for i in emis]
-        )
+    m.throughput = pyo.Constraint(
+        m.N_cap, m.T, rule=lambda m, n, t: expr(thr[pos[n], t]) <= m.node_limit[n, t]
     )
-    S = range(len(data.supply))
-    m.cost_supply = pyo.Expression(
-        expr=_linear(
-            [sc * dis[t] * data.supply[s][4] for t in T for s in S],
-            [m.supply[s, t] for t in T for s in S],
-        )
+    sb = lp.row["storage_balance"]
+    m.storage_balance = pyo.Constraint(
+        m.J, m.T, rule=lambda m, j, t: expr(sb[j, t]) == lo[sb[j, t]]
     )
-    unit = data.link_cost + data.carbon_price * data.link_emis
-    paid = [i for i in L if unit[i]]
-    m.cost_transport = pyo.Expression(
-        expr=_linear(
-            [sc * dis[t] * unit[i] for t in T for i in paid],
-            [m.flow[i, t] for t in T for i in paid],
-        )
-    )
-    K = range(len(data.demand))
-    m.cost_shortage = pyo.Expression(
-        expr=_linear(
-            [sc * dis[t] * data.shortage[data.demand[k][1]] for t in T for k in K],
-            [m.unmet[k, t] for t in T for k in K],
-        )
-    )
+    sf = lp.row["storage_final"]
+    m.storage_final = pyo.Constraint(m.J, rule=lambda m, j: expr(sf[j]) >= lo[sf[j]])
+    paid = np.flatnonzero(lp.cost)
     m.objective = pyo.Objective(
-        expr=m.cost_supply + m.cost_transport + m.cost_shortage,
-        sense=pyo.minimize,
+        expr=_linear(lp.cost[paid].tolist(), [xs[j] for j in paid.tolist()]), sense=pyo.minimize
     )
+    return m
 
 
 def build_model(data: ModelData, avail: Availability) -> BuiltModel:
-    """Build the Pyomo model once; bounds come from ``avail`` (see :func:`set_bounds`)."""
-    m = pyo.ConcreteModel(name="corridors")
-    _add_variables(m, data)
-    _add_balance(m, data)
-    _add_throughput(m, data)
-    _add_storage(m, data)
-    _add_objective(m, data)
-    built = BuiltModel(m, data)
+    """Build the model once (the LP, not yet Pyomo); bounds come from ``avail``."""
+    built = BuiltModel(data, assemble(data))
     set_bounds(built, avail)
     return built
 
@@ -364,24 +549,22 @@ def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
     }
 
 
-def set_bounds(built: BuiltModel, avail: Availability) -> dict[str, np.ndarray]:
-    """Set every variable bound and node limit of the Pyomo model from ``avail``."""
-    m, data = built.model, built.data
-    b = bound_arrays(data, avail)
-    for name, key in (
-        ("flow", "flow"),
-        ("supply", "supply"),
-        ("unmet", "unmet"),
-        ("withdraw", "withdraw"),
-        ("inject", "inject"),
-        ("level", "level"),
-    ):
-        ubs = b[key].ravel().tolist()  # row-major (index, period): the Var's own order
+def _set_pyomo_bounds(m: pyo.ConcreteModel, b: dict[str, np.ndarray]) -> None:
+    for name in FAMILIES:
+        ubs = b[name].ravel().tolist()  # row-major (index, period): the Var's own order
         for var, ub in zip(getattr(m, name).values(), ubs, strict=True):
             var.setub(None if ub == np.inf else ub)
     for var, lb in zip(m.supply.values(), b["supply_lb"].ravel().tolist(), strict=True):
         var.setlb(lb)
     for (n, t), p in m.node_limit.items():
         p.set_value(float(b["node_limit"][n, t]))
+
+
+def set_bounds(built: BuiltModel, avail: Availability) -> dict[str, np.ndarray]:
+    """Set every variable bound and node limit from ``avail`` (on the Pyomo model too, if it
+    has been built)."""
+    b = bound_arrays(built.data, avail)
     built.bounds = b
+    if built.has_pyomo:
+        _set_pyomo_bounds(built.model, b)
     return b

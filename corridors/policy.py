@@ -157,6 +157,15 @@ def check_policy(scenario: Scenario, network: Network) -> None:
                     "lower count or share",
                 )
             )
+    if not pol.empty and scenario.solver.interface == "direct":
+        problems.append(
+            Problem(
+                file,
+                "solver.interface",
+                "a policy: is built as Pyomo constraints, which the direct interface does not "
+                "load; use interface: auto or pyomo",
+            )
+        )
     countries = supplier_countries(scenario, network)
     for sid in scenario.risk.supplier:
         if sid not in countries:

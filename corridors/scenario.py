@@ -141,6 +141,11 @@ class SolverOptions(_Frozen):
     method: Literal["auto", "simplex", "ipm"] = "auto"
     time_limit: Annotated[float, Field(gt=0)] | None = None
     threads: Annotated[int, Field(ge=1)] | None = None
+    interface: Literal["auto", "direct", "pyomo"] = "auto"
+    """How the model reaches HiGHS: ``direct`` passes the assembled LP arrays in one call,
+    ``pyomo`` goes through Pyomo's persistent HiGHS interface (same LP, slower to load on
+    large networks); ``auto`` is ``direct`` unless the scenario has a ``policy:``, whose
+    constraints are built in Pyomo."""
 
 
 class Outputs(_Frozen):

@@ -1,10 +1,10 @@
-"""Solve the built model with HiGHS through Pyomo's persistent interface.
+"""Solve the built model with HiGHS, directly or through Pyomo's persistent interface.
 
-:class:`Runner` holds one persistent HiGHS instance for one built model. ``solve()`` goes through
-Pyomo (``pyomo.contrib.solver`` HiGHS). For loops over many disruptions, :meth:`Runner.resolve`
-changes column bounds in bulk on the HiGHS instance that the persistent interface holds and
-re-runs warm (dual simplex), reading the solution as arrays through the Pyomo-variable ->
-HiGHS-column map; the tests check it against plain Pyomo solves.
+:class:`Runner` holds one HiGHS instance for one built model: loaded from the assembled LP
+arrays (``direct``) or by Pyomo's persistent HiGHS interface (``pyomo``). For loops over many
+disruptions, :meth:`Runner.resolve` changes column bounds in bulk on that HiGHS instance and
+re-runs warm (dual simplex), reading the solution as arrays through the variable -> column
+map; the tests check it against Pyomo solves, and the two interfaces against each other.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from enum import StrEnum
 
 import highspy
 import numpy as np
+from pyomo.common.tee import capture_output
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from corridors.disruption import Availability
-from corridors.model import MONEY_SCALE, BuiltModel, bound_arrays, set_bounds
+from corridors.model import FAMILIES, MONEY_SCALE, BuiltModel, bound_arrays, set_bounds
 from corridors.scenario import SolverOptions
 
 #: ``method: auto`` uses dual simplex: on this model's network LPs it was faster than interior
@@ -86,25 +87,55 @@ class Solution:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-class Runner:
-    """One built model bound to one persistent HiGHS instance."""
+def quiet_highs() -> highspy.Highs:
+    """A new HiGHS instance with its output off (HiGHS prints a banner to the C-level stdout
+    when it is created, before any option can be set: that write is captured and dropped)."""
+    with capture_output(capture_fd=True):
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
 
-    def __init__(self, built: BuiltModel, options: SolverOptions | None = None):
+
+class Runner:
+    """One built model bound to one HiGHS instance, through one of two interfaces.
+
+    ``direct`` (what ``interface: auto`` uses unless the Pyomo model has been built): the LP
+    arrays of :func:`corridors.model.assemble` are passed to HiGHS in one call. ``pyomo``:
+    Pyomo's persistent HiGHS interface loads the Pyomo model (needed when Pyomo constraints were
+    added, e.g. a ``policy:``). Both hold the same LP (the tests compare them); after loading,
+    bounds are changed and solutions read the same way, on the HiGHS columns.
+    """
+
+    def __init__(
+        self, built: BuiltModel, options: SolverOptions | None = None, interface: str | None = None
+    ):
         self.built = built
         self.options = options or SolverOptions()
-        self.opt = Highs()
-        self.opt.config.load_solutions = False
-        self.opt.config.raise_exception_on_nonoptimal_result = False
+        iface = interface or self.options.interface
+        if iface == "auto":
+            iface = "pyomo" if built.has_pyomo else "direct"
+        self.interface = iface
         t0 = time.perf_counter()
-        self.opt.set_instance(built.model)
+        if iface == "pyomo":
+            self.opt: Highs | None = Highs()
+            self.opt.config.load_solutions = False
+            self.opt.config.raise_exception_on_nonoptimal_result = False
+            self.opt.set_instance(built.model)
+            self.highs: highspy.Highs = self.opt._solver_model
+            self._index_pyomo()
+        elif iface == "direct":
+            self.opt = None
+            self.highs = quiet_highs()
+            self._index_direct()
+        else:
+            raise ValueError(f"unknown solver interface {iface!r}")
         self.setup_seconds = time.perf_counter() - t0
-        self.highs: highspy.Highs = self.opt._solver_model
-        self._index_columns()
         self._configure()
         self._direct = False
 
     # -- column maps ---------------------------------------------------------------------
     def _cols(self, var) -> np.ndarray:  # type: ignore[no-untyped-def]
+        assert self.opt is not None
         vmap = self.opt._pyomo_var_to_solver_var_map
         data = self.built.data
         keys = sorted(var.keys())
@@ -116,12 +147,11 @@ class Runner:
             out[k] = vmap.get(id(var[k]), -1)
         return out
 
-    def _index_columns(self) -> None:
+    def _index_pyomo(self) -> None:
+        """Column and row maps from Pyomo's persistent interface; bounds as HiGHS holds them."""
+        assert self.opt is not None
         m = self.built.model
-        self.col = {
-            name: self._cols(getattr(m, name))
-            for name in ("flow", "supply", "unmet", "level", "withdraw", "inject")
-        }
+        self.col = {name: self._cols(getattr(m, name)) for name in FAMILIES}
         cmap = self.opt._pyomo_con_to_solver_con_map
         B = len(self.built.data.balance_keys)
         T = self.built.data.periods
@@ -129,16 +159,52 @@ class Runner:
             [[cmap[m.balance[b, t]] for t in range(T)] for b in range(B)], dtype=np.int64
         ).reshape(B, T)
         caps = self.built.data.capped_nodes
-        self.capped_nodes = caps
         self.row_throughput = np.array(
             [[cmap[m.throughput[n, t]] for t in range(T)] for n in caps], dtype=np.int64
         ).reshape(len(caps), T)
-        # what HiGHS holds now, in the order _apply() lays bounds out
-        self._col_names = [
-            n
-            for n in ("flow", "supply", "unmet", "withdraw", "inject", "level")
-            if self.col[n].size
-        ]
+        self._index_layout()
+        lp = self.highs.getLp()
+        self._col_lb = np.asarray(lp.col_lower_)[self._col_index].astype(float)
+        self._col_ub = np.asarray(lp.col_upper_)[self._col_index].astype(float)
+        self._row_ub = (
+            np.asarray(lp.row_upper_)[self.row_throughput.ravel()].astype(float)
+            if self.row_throughput.size
+            else np.zeros(0)
+        )
+
+    def _index_direct(self) -> None:
+        """Pass the assembled LP with the current bounds to HiGHS (columns and rows keep the
+        layout of :class:`corridors.model.LinearProgram`)."""
+        lp = self.built.lp
+        self.col = lp.col
+        self.row_balance = lp.row["balance"]
+        self.row_throughput = lp.row["throughput"]
+        self._index_layout()
+        lb, ub, limits = self._layout(self.built.bounds)
+        row_hi = lp.row_hi.copy()
+        row_hi[self.row_throughput.ravel()] = limits
+        inf = highspy.kHighsInf
+        h = highspy.HighsLp()
+        h.num_col_, h.num_row_ = lp.num_col, lp.num_row
+        h.col_cost_ = lp.cost
+        # families are laid out in FAMILIES order, so column j's bounds are lb[j], ub[j]
+        assert np.array_equal(self._col_index, np.arange(lp.num_col))
+        h.col_lower_, h.col_upper_ = lb, ub
+        h.row_lower_ = np.where(np.isinf(lp.row_lo), -inf, lp.row_lo)
+        h.row_upper_ = np.where(np.isinf(row_hi), inf, row_hi)
+        h.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        h.a_matrix_.start_ = lp.start
+        h.a_matrix_.index_ = lp.index
+        h.a_matrix_.value_ = lp.value
+        status = self.highs.passModel(h)
+        if status == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS refused the assembled LP")
+        self._col_lb, self._col_ub, self._row_ub = lb, ub, limits
+
+    def _index_layout(self) -> None:
+        """The order in which :meth:`_layout` lays column bounds out, and their columns."""
+        self.capped_nodes = self.built.data.capped_nodes
+        self._col_names = [n for n in FAMILIES if self.col[n].size]
         self._supply_slice = None
         start = 0
         for n in self._col_names:
@@ -149,14 +215,6 @@ class Runner:
             np.concatenate([self.col[n].ravel() for n in self._col_names]).astype(np.int32)
             if self._col_names
             else np.zeros(0, dtype=np.int32)
-        )
-        lp = self.opt._solver_model.getLp()
-        self._col_lb = np.asarray(lp.col_lower_)[self._col_index].astype(float)
-        self._col_ub = np.asarray(lp.col_upper_)[self._col_index].astype(float)
-        self._row_ub = (
-            np.asarray(lp.row_upper_)[self.row_throughput.ravel()].astype(float)
-            if self.row_throughput.size
-            else np.zeros(0)
         )
 
     def _configure(self) -> None:
@@ -171,15 +229,26 @@ class Runner:
         h.setOptionValue("solver", method)
         if self.options.threads is not None:
             h.setOptionValue("threads", self.options.threads)
-            self.opt.config.threads = self.options.threads
         if self.options.time_limit is not None:
             h.setOptionValue("time_limit", float(self.options.time_limit))
-            self.opt.config.time_limit = self.options.time_limit
-        self.opt.config.solver_options = {"solver": method, "output_flag": False}
+        if self.opt is not None:
+            if self.options.threads is not None:
+                self.opt.config.threads = self.options.threads
+            if self.options.time_limit is not None:
+                self.opt.config.time_limit = self.options.time_limit
+            self.opt.config.solver_options = {"solver": method, "output_flag": False}
 
     # -- solving -------------------------------------------------------------------------
     def solve(self, avail: Availability | None = None) -> Solution:
-        """Solve through Pyomo (after setting the bounds of ``avail`` on the Pyomo model)."""
+        """Solve with the bounds of ``avail`` (else the bounds last set on the model).
+
+        Through Pyomo with the ``pyomo`` interface; directly on HiGHS with ``direct``."""
+        if self.opt is None:
+            b = set_bounds(self.built, avail) if avail is not None else self.built.bounds
+            self._apply(b)
+            t0 = time.perf_counter()
+            self.highs.run()
+            return self._read(time.perf_counter() - t0)
         if self._direct:
             # resolve() changed HiGHS directly: put back what Pyomo believes is there
             self._apply(self.built.bounds)

@@ -482,3 +482,17 @@ def test_duplicate_yaml_keys_are_an_error_with_both_lines(tmp_path):
         corridors.load_scenario(path)
     msg = str(info.value)
     assert "duplicate key 'supply'" in msg and f"line {first}" in msg
+
+
+def test_solver_interface_errors_name_the_key(tmp_path):
+    """``validate`` checks the policy too: a policy needs the Pyomo interface, and a typo in
+    the interface name gets the allowed values."""
+    pol = {"max_share": [{"group": "supplier", "id": "AAA", "share": 0.9}]}
+    path = diamond(tmp_path, policy=pol, solver={"interface": "direct"})
+    assert_cli_error(path, "solver.interface", "use interface: auto or pyomo", n=1)
+    rewrite(path, lambda d: d["solver"].update(interface="drect"))
+    assert_cli_error(path, "solver.interface", "auto", n=1)
+    rewrite(
+        path, lambda d: (d["solver"].pop("interface"), d["policy"]["max_share"][0].update(id="AAX"))
+    )
+    assert_cli_error(path, "policy.max_share[0].id", "AAA", n=1)

@@ -5,7 +5,7 @@
 Prints, for scenarios/baseline.yaml:
   end-to-end  ``corridors run`` as a fresh process (imports, load, build, solve, tables, map,
               GeoPackage), median of the repeats;
-  in-process  load (scenario + network), build (Pyomo model + HiGHS instance), solve (HiGHS
+  in-process  load (scenario + network), build (LP assembled + passed to HiGHS), solve (HiGHS
               through the persistent interface) and extraction, median of the repeats, and
               the build/solve ratio.
 """
@@ -66,7 +66,7 @@ def main() -> None:
     )
     print(f"end-to-end corridors run  {med(e2e):6.2f} s  (min {min(e2e):.2f}, goal < 10 s)")
     print(f"load                      {med(loads) * 1e3:8.1f} ms")
-    print(f"build (Pyomo + HiGHS)     {med(builds) * 1e3:8.1f} ms")
+    print(f"build (LP + HiGHS)        {med(builds) * 1e3:8.1f} ms")
     print(f"solve + results           {med(solves) * 1e3:8.1f} ms")
     print(f"build / solve ratio       {med(builds) / med(solves):8.2f}")
 

@@ -7,10 +7,10 @@ Side by side in one run, on the same LP and the same sequence of single-link los
   bare     a bare highspy loop on a copy of the LP: changeColsBounds on the lost link's flow
            columns, run (warm dual simplex), read objective and column values, restore;
   corridors  ``corridors.sweep.solve_case`` (what ``corridors sweep`` runs per case: builds
-           the case's availability, changes only differing bounds on the HiGHS columns that
-           the persistent Pyomo interface holds, runs warm, reads the solution, makes the row);
-  pyomo    the naive route: set the Pyomo variable bounds and call the persistent solver
-           (``Runner.solve``), on a subset of the cases.
+           the case's availability, changes only differing bounds on the HiGHS columns,
+           runs warm, reads the solution, makes the row);
+  pyomo    the naive route: set the Pyomo variable bounds and call Pyomo's persistent solver
+           (``Runner(..., interface="pyomo").solve``), on a subset of the cases.
 Then the throughput of ``run_sweep`` with 1 and 2 local worker processes.
 """
 
@@ -75,9 +75,13 @@ def time_bare(prep, cases) -> float:
 
 
 def time_pyomo(prep, cases) -> float:
+    from corridors.solve import Runner
+
+    runner = Runner(prep.built, prep.scenario.solver, interface="pyomo")
+    runner.solve()
     t0 = time.perf_counter()
     for c in cases:
-        prep.runner.solve(case_availability(prep, c))
+        runner.solve(case_availability(prep, c))
     return (time.perf_counter() - t0) / len(cases)
 
 

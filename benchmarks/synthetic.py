@@ -42,8 +42,13 @@ def generate(
     commodities: int = 1,
     seed: int = 1,
     degree: int = 5,
+    storage: bool = False,
 ) -> Path:
-    """Write a synthetic case with about ``links`` links; return the scenario path."""
+    """Write a synthetic case with about ``links`` links; return the scenario path.
+
+    ``storage``: a strategic reserve at every demand node and commodity (a quarter of a year's
+    demand, half full), and every chokepoint closed for the middle third of the horizon, so
+    that periods are coupled through the reserves (the shape of a weekly disruption study)."""
     rng = np.random.default_rng(seed)
     coms = list(COMMODITIES)[:commodities]
     n = max(10, links // (degree * len(coms)))
@@ -124,6 +129,25 @@ def generate(
         for i in dem
         for c in coms
     ]
+    extra: dict = {}
+    if storage:
+        extra["storage"] = [
+            {
+                "node": d["node"],
+                "commodity": d["commodity"],
+                "capacity": round(0.25 * d["amount"], 3),
+                "initial": round(0.125 * d["amount"], 3),
+                "max_withdrawal": round(0.5 * d["amount"], 3),
+                "max_injection": round(0.25 * d["amount"], 3),
+            }
+            for d in demand
+        ]
+        if periods >= 3:
+            extra["disruptions"] = [
+                {"target": f"n{i}", "capacity_factor": 0.0, "start": periods // 3 + 1,
+                 "end": 2 * periods // 3}
+                for i in chk
+            ]  # fmt: skip
     scenario = {
         "name": f"synthetic_{lid}_links_{periods}_periods",
         "description": f"Synthetic network, seed {seed}: {n} nodes, {lid} links, {periods} periods.",
@@ -133,6 +157,7 @@ def generate(
         "demand": demand,
         "horizon": {"periods": periods, "period_days": 365.0 / periods},
         "outputs": {"map": False, "gpkg": False},
+        **extra,
     }
     path = out / "scenario.yaml"
     path.write_text(yaml.safe_dump(scenario, sort_keys=False))
@@ -145,9 +170,10 @@ def main() -> None:
     ap.add_argument("--periods", type=int, default=1)
     ap.add_argument("--commodities", type=int, default=1, choices=[1, 2, 3])
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--storage", action="store_true", help="reserves + a mid-horizon closure")
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args()
-    print(generate(a.out, a.links, a.periods, a.commodities, a.seed))
+    print(generate(a.out, a.links, a.periods, a.commodities, a.seed, storage=a.storage))
 
 
 if __name__ == "__main__":

@@ -199,14 +199,17 @@ def write_outputs(result: Result, out: str | Path, progress: Progress | None = N
     written += [out / "summary.json", out / "manifest.json"]
     outputs = result.scenario.outputs
     if (outputs.map or outputs.gpkg) and result.has_solution:
-        from corridors import maps  # geopandas/matplotlib only when needed
-
+        # geopandas/matplotlib only when needed; the GeoPackage alone needs no matplotlib
         if outputs.map:
+            from corridors import maps
+
             say("drawing map")
             written.append(maps.plot_flows(result, out / "map.png"))
         if outputs.gpkg:
+            from corridors import layers
+
             say("writing GeoPackage")
-            written.append(maps.write_gpkg(result, out / "flows.gpkg"))
+            written.append(layers.write_gpkg(result, out / "flows.gpkg"))
     return written
 
 

@@ -1,5 +1,6 @@
-"""Maps of a result: static figures (PNG, SVG, PDF), GIS layers (GeoPackage, GeoJSON) and an
-interactive, self-contained HTML map.
+"""Static maps of a result (PNG, SVG, PDF), and :func:`render`, which writes any of the map
+formats: static figures here, GIS layers from :mod:`corridors.layers` (GeoPackage, GeoJSON) and
+the interactive, self-contained HTML map from :mod:`corridors.webmap`.
 
 Static maps use a projection chosen from the extent shown (:func:`choose_crs`): Equal Earth for
 near-global extents, Lambert azimuthal equal-area near the equator, Albers equal-area conic
@@ -16,11 +17,8 @@ chokepoints a red cross.
 from __future__ import annotations
 
 import functools
-import html
 import io
-import json
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +40,18 @@ from pyproj import CRS, Transformer  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
 from corridors.errors import CorridorsError, Problem  # noqa: E402
-from corridors.metrics import chokepoint_exposure  # noqa: E402
+from corridors.layers import (  # noqa: E402
+    CRS_WGS84,
+    chokepoint_table,
+    link_flows,
+    node_table,
+    pj_factors,
+    write_geojson,
+    write_gpkg,
+    years,
+)
 from corridors.results import Result, atomic_write  # noqa: E402
 
-CRS_WGS84 = "EPSG:4326"
 FORMATS = ("png", "svg", "pdf", "gpkg", "geojson", "html")
 COLOUR_BY = ("commodity", "corridor")
 COMMODITY_COLOURS = {
@@ -79,150 +85,6 @@ SOURCE_LINE = (
 )
 SLIDE_SIZE = (13.333, 7.5)  # inches: 16:9 slide
 DEFAULT_DPI = 200
-
-
-# --------------------------------------------------------------------------- tables
-
-
-def disruption_factors(result: Result) -> tuple[pd.Series, pd.Series]:
-    """Lowest availability over the horizon of each arc and each node (1 = untouched).
-
-    Applied events only: events with a ``probability`` are Monte Carlo candidates, not part of
-    the run. A supplier-country target marks that country's supply nodes.
-    """
-    from corridors.disruption import availability
-
-    net = result.network
-    link_f = pd.Series(1.0, index=net.links.index)
-    node_f = pd.Series(1.0, index=net.nodes.index)
-    if not result.scenario.disruptions:
-        return link_f, node_f
-    av = availability(result.scenario, net)
-    link_f[:] = av.link.min(axis=1) if av.link.size else 1.0
-    node_f[:] = av.node.min(axis=1) if av.node.size else 1.0
-    for i, s in enumerate(result.scenario.supply):
-        if av.supply.size and s.node in node_f.index:
-            node_f[s.node] = min(node_f[s.node], float(av.supply[i].min()))
-    return link_f, node_f
-
-
-def _years(result: Result) -> float:
-    h = result.scenario.horizon
-    return h.periods * h.period_days / 365.0
-
-
-def _pj(result: Result) -> dict[str, float]:
-    return {c: v.pj_per_unit for c, v in result.scenario.commodities.items()}
-
-
-def link_flows(result: Result) -> gpd.GeoDataFrame:
-    """One row per arc: flow over the horizon and per year (units, PJ), capacity, utilisation,
-    disruption (lowest availability), geometry (EPSG:4326)."""
-    fl = result.flows
-    com = result.scenario.commodities
-    years = _years(result)
-    links = result.network.links
-    agg = fl.groupby("link", sort=False).agg(flow=("flow", "sum"))
-    agg = agg.reindex(links.index).fillna({"flow": 0.0})
-    df = pd.DataFrame(index=links.index)
-    df["name"] = links["name"].fillna("").astype(str) if "name" in links else ""
-    df["from"] = links["from"].astype(str)
-    df["to"] = links["to"].astype(str)
-    names = result.network.nodes["name"].fillna("").astype(str)
-    names = names.where(names != "", result.network.nodes.index.to_series())
-    df["from_name"] = df["from"].map(names)
-    df["to_name"] = df["to"].map(names)
-    df["commodity"] = links["commodity"].astype(str)
-    df["unit"] = df["commodity"].map(lambda c: com[c].unit)
-    df["mode"] = links["mode"].astype(str)
-    df["corridor"] = links["corridor"].astype(object).where(links["corridor"].notna(), None)
-    df["status"] = links["status"].astype(str)
-    df["flow"] = agg["flow"].astype(float)
-    df["flow_per_year"] = df["flow"] / years
-    df["pj_per_year"] = df["flow_per_year"] * df["commodity"].map(lambda c: com[c].pj_per_unit)
-    cap = links["capacity"].astype(float)
-    df["capacity_per_year"] = cap
-    with np.errstate(divide="ignore", invalid="ignore"):
-        util = np.where(cap > 0, df["flow_per_year"] / cap, np.nan)
-    df["utilisation"] = util
-    df["length_km"] = links["length_km"].astype(float)
-    lf, _ = disruption_factors(result)
-    df["availability_min"] = lf.reindex(df.index).astype(float)
-    df["disrupted"] = df["availability_min"] < 1.0 - 1e-9
-    geom = [result.network.geometry[i] for i in df.index]
-    return gpd.GeoDataFrame(df.reset_index(names="id"), geometry=geom, crs=CRS_WGS84)
-
-
-def link_period_table(result: Result) -> gpd.GeoDataFrame:
-    """One row per arc and period: flow, capacity, utilisation, delivered, shadow price."""
-    fl = result.flows
-    df = pd.DataFrame(
-        {
-            "id": fl["link"].astype(str).to_numpy(),
-            "commodity": fl["commodity"].astype(str).to_numpy(),
-            "period": fl["period"].astype("int32").to_numpy(),
-            "flow": fl["flow"].astype(float).to_numpy(),
-            "capacity": fl["capacity"].astype(float).to_numpy(),
-        }
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        df["utilisation"] = np.where(df["capacity"] > 0, df["flow"] / df["capacity"], np.nan)
-    for col in ("delivered", "shadow_price"):
-        df[col] = fl[col].astype(float).to_numpy() if col in fl else np.nan
-    geom = [result.network.geometry[i] for i in df["id"]]
-    return gpd.GeoDataFrame(df, geometry=geom, crs=CRS_WGS84)
-
-
-def node_table(result: Result) -> gpd.GeoDataFrame:
-    """Nodes with supplied volume, demand and unmet demand over the horizon (PJ)."""
-    nodes = result.network.nodes
-    pj = _pj(result)
-    sup = result.supply.assign(pj=lambda d: d["supplied"] * d["commodity"].map(pj))
-    un = result.unmet.assign(
-        pj=lambda d: d["unmet"] * d["commodity"].map(pj),
-        dem_pj=lambda d: d["demand"] * d["commodity"].map(pj),
-    )
-    df = pd.DataFrame(index=nodes.index)
-    df["name"] = nodes["name"].fillna("").astype(str)
-    df["kind"] = nodes["kind"].astype(str)
-    df["country"] = nodes["country"].astype(str)
-    df["supplied_pj"] = sup.groupby("node")["pj"].sum().reindex(df.index).fillna(0.0)
-    df["demand_pj"] = un.groupby("node")["dem_pj"].sum().reindex(df.index).fillna(0.0)
-    df["unmet_pj"] = un.groupby("node")["pj"].sum().reindex(df.index).fillna(0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        df["unmet_share"] = np.where(df["demand_pj"] > 0, df["unmet_pj"] / df["demand_pj"], 0.0)
-    _, nf = disruption_factors(result)
-    df["availability_min"] = nf.reindex(df.index).astype(float)
-    df["disrupted"] = df["availability_min"] < 1.0 - 1e-9
-    geom = [result.network.geometry[i] for i in df.index]
-    return gpd.GeoDataFrame(df.reset_index(names="id"), geometry=geom, crs=CRS_WGS84)
-
-
-def _field(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]", "_", name)
-
-
-def chokepoint_table(result: Result) -> gpd.GeoDataFrame:
-    """Chokepoints: throughput (units and PJ over the horizon), share of imports per commodity
-    and of energy imports, capacity (PJ/yr), lowest availability."""
-    exp = chokepoint_exposure(result)
-    nodes = result.network.nodes
-    ids = list(result.network.chokepoints)
-    df = pd.DataFrame(index=pd.Index(ids, name="id"))
-    df["name"] = nodes.loc[ids, "name"].fillna("").astype(str) if ids else []
-    df["capacity_pj_per_year"] = nodes.loc[ids, "capacity"].astype(float) if ids else []
-    for c in [*result.scenario.commodities, "all_pj"]:
-        part = exp[exp["commodity"] == c].set_index("chokepoint")
-        key = "energy" if c == "all_pj" else _field(c)
-        df[f"throughput_{'pj' if c == 'all_pj' else key}"] = (
-            part["throughput"].reindex(ids).fillna(0.0).astype(float)
-        )
-        df[f"share_{key}"] = part["share"].reindex(ids).fillna(0.0).astype(float)
-    _, nf = disruption_factors(result)
-    df["availability_min"] = nf.reindex(ids).astype(float)
-    df["disrupted"] = df["availability_min"] < 1.0 - 1e-9
-    geom = [result.network.geometry[i] for i in ids]
-    return gpd.GeoDataFrame(df.reset_index(), geometry=geom, crs=CRS_WGS84)
 
 
 # --------------------------------------------------------------------------- projection
@@ -318,7 +180,7 @@ def make_frame(results: Iterable[Result]) -> Frame:
     return Frame(crs, name, (w, s, e, n), tuple(outline.bounds), to_map)  # type: ignore[arg-type]
 
 
-def _projected_basemap(result: Result, frame: Frame) -> gpd.GeoSeries | None:
+def projected_basemap(result: Result, frame: Frame) -> gpd.GeoSeries | None:
     world = basemap(result)
     if world is None:
         return None
@@ -404,17 +266,17 @@ def make_style(results: Sequence[Result], colour_by: str = "commodity") -> Style
 # --------------------------------------------------------------------------- drawing
 
 
-def _short(name: str, ident: str) -> str:
+def short_label(name: str, ident: str) -> str:
     return (name or ident).split(" (")[0]
 
 
-def _lines(geom: Any) -> list[np.ndarray]:
+def line_parts(geom: Any) -> list[np.ndarray]:
     if geom is None or geom.is_empty:
         return []
     if geom.geom_type == "LineString":
         return [np.asarray(geom.coords)[:, :2]]
     if hasattr(geom, "geoms"):
-        return [seg for g in geom.geoms for seg in _lines(g)]
+        return [seg for g in geom.geoms for seg in line_parts(g)]
     return []
 
 
@@ -550,7 +412,7 @@ def draw_panel(
         sp.set_edgecolor("#8a8a8a")
         sp.set_linewidth(0.6)
 
-    world = _projected_basemap(result, frame)
+    world = projected_basemap(result, frame)
     if world is not None and len(world):
         gpd.GeoSeries(world).plot(
             ax=ax, color=LAND, edgecolor=BORDER, linewidth=0.35, zorder=1, aspect=None
@@ -562,7 +424,7 @@ def draw_panel(
 
     # idle infrastructure: faint context
     idle = lf[(lf["flow"] <= 1e-9) & ~lf["disrupted"] & (lf["mode"] != "conversion")]
-    segs = [s for g in idle.geometry for s in _lines(frame.project(g))]
+    segs = [s for g in idle.geometry for s in line_parts(frame.project(g))]
     if segs:
         ax.add_collection(
             LineCollection(segs, colors="#9aa5ad", linewidths=0.5, linestyles=(0, (2, 2)), zorder=2)
@@ -580,7 +442,7 @@ def draw_panel(
         key = style.key(row)
         colour = style.colours.get(key, "#8c8c8c")
         w = float(style.width(row["pj_per_year"]))
-        for s in _lines(frame.project(row.geometry)):
+        for s in line_parts(frame.project(row.geometry)):
             segs.append(s)
             widths.append(w)
             colours.append(colour)
@@ -600,7 +462,7 @@ def draw_panel(
             )
         )
     cut = lf[lf["disrupted"] & (lf["mode"] != "conversion")]
-    segs = [s for g in cut.geometry for s in _lines(frame.project(g))]
+    segs = [s for g in cut.geometry for s in line_parts(frame.project(g))]
     if segs:
         ax.add_collection(
             LineCollection(segs, colors=CUT, linewidths=1.6, linestyles=(0, (4, 2.5)), zorder=4)
@@ -669,7 +531,7 @@ def draw_panel(
                 Label(
                     r.x,
                     r.y,
-                    f"{_short(r.name, r.id)}: {r.unmet_pj:,.0f} PJ unmet ({r.unmet_share:.0%})",
+                    f"{short_label(r.name, r.id)}: {r.unmet_pj:,.0f} PJ unmet ({r.unmet_share:.0%})",
                     colour=CUT,
                     weight="bold",
                     priority=2e9 + r.unmet_pj,
@@ -719,7 +581,7 @@ def draw_panel(
     for r in ch.itertuples():
         obstacles.append(_marker_box(ax, r.x, r.y, 6, dpi))
         s = float(share.get(r.id, 0.0))
-        name = _short(r.name, r.id)
+        name = short_label(r.name, r.id)
         if r.disrupted:
             state = "closed" if r.availability_min <= 1e-9 else f"at {r.availability_min:.0%}"
             text = f"{name} · {state}" + (f" · {s:.0%}" if s >= 0.005 else "")
@@ -745,13 +607,13 @@ def _ordered(legend_items: dict[str, Any], style: Style) -> list[Any]:
     return colours + [legend_items[k] for k in order if k in legend_items]
 
 
-def _headline(result: Result) -> str:
-    pj = _pj(result)
+def headline_text(result: Result) -> str:
+    pj = pj_factors(result)
     total = float((result.supply["supplied"] * result.supply["commodity"].map(pj)).sum())
     dem = float((result.unmet["demand"] * result.unmet["commodity"].map(pj)).sum())
     unmet = result.unmet_pj()
-    years = _years(result)
-    parts = [f"imports {total / years:,.0f} PJ/yr"]
+    n_years = years(result)
+    parts = [f"imports {total / n_years:,.0f} PJ/yr"]
     if result.objective == result.objective:
         parts.append(f"cost USD {result.objective / 1e9:,.1f} bn")
     if unmet > 1e-6:
@@ -796,7 +658,7 @@ def figure_map(
     fig.text(
         0.012,
         0.905,
-        f"Optimal flows over {_period_text(result)}: {_headline(result)}",
+        f"Optimal flows over {_period_text(result)}: {headline_text(result)}",
         fontsize=10.5,
         color=MUTED,
         va="center",
@@ -881,7 +743,7 @@ def figure_compare(
         ax = fig.add_axes((0.012 + i * 0.494, 0.2, 0.482, 0.64))
         draw_panel(fig, ax, res, frame, style, items)
         ax.set_title(
-            f"{tag}: “{res.scenario.name}” — {_headline(res)}",
+            f"{tag}: “{res.scenario.name}” — {headline_text(res)}",
             fontsize=9.5,
             loc="left",
             color=INK,
@@ -956,406 +818,6 @@ def plot_compare(
     return Path(path)
 
 
-# --------------------------------------------------------------------------- GIS
-
-
-def gis_layers(result: Result) -> dict[str, gpd.GeoDataFrame]:
-    """The layers of the GIS exports, with plain field types (str, float, int32, bool)."""
-    links = link_flows(result).rename(columns={"from": "from_id", "to": "to_id"})
-    links["corridor"] = links["corridor"].astype(object).where(links["corridor"].notna(), None)
-    return {
-        "nodes": node_table(result),
-        "links": links,
-        "link_periods": link_period_table(result),
-        "chokepoints": chokepoint_table(result),
-    }
-
-
-def write_gpkg(result: Result, path: Path) -> Path:
-    """GeoPackage (EPSG:4326) with layers ``nodes``, ``links`` (horizon totals),
-    ``link_periods`` (flow per arc and period; each arc carries one commodity) and
-    ``chokepoints``."""
-    layers = gis_layers(result)
-
-    def _write(p: Path) -> None:
-        p.unlink(missing_ok=True)
-        for name, gdf in layers.items():
-            gdf.to_file(
-                p,
-                layer=name,
-                driver="GPKG",
-                engine="pyogrio",
-                append=p.exists(),
-                # GeoPackage 1.2: read without "partially supported" warnings by older GDAL
-                dataset_options=None if p.exists() else {"VERSION": "1.2"},
-            )
-
-    atomic_write(Path(path), _write)
-    return Path(path)
-
-
-def write_geojson(result: Result, folder: Path) -> list[Path]:
-    """One RFC 7946 GeoJSON file per layer (same layers as the GeoPackage) in ``folder``."""
-    folder = Path(folder)
-    out = []
-    for name, gdf in gis_layers(result).items():
-        p = folder / f"{name}.geojson"
-
-        def _write(tmp: Path, gdf: gpd.GeoDataFrame = gdf, name: str = name) -> None:
-            tmp.unlink(missing_ok=True)
-            gdf.to_file(
-                tmp,
-                layer=name,
-                driver="GeoJSON",
-                engine="pyogrio",
-                layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": "5"},
-            )
-
-        atomic_write(p, _write)
-        out.append(p)
-    return out
-
-
-# --------------------------------------------------------------------------- interactive
-
-
-def _json_script(obj: Any) -> str:
-    """JSON safe inside <script>: no '<', '>' or '&' that could end the element."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
-
-
-def _fmt(v: float, unit: str = "") -> str:
-    if v is None or not np.isfinite(v):
-        return "unlimited"
-    s = f"{v:,.1f}" if abs(v) < 100 else f"{v:,.0f}"
-    return f"{s} {unit}".strip()
-
-
-def interactive_map(result: Result, colour_by: str = "commodity", dom_id: str = "cmap") -> str:
-    """An HTML fragment: an SVG map with inline JavaScript for pan (drag), zoom (wheel,
-    buttons), reset (double-click) and hover tooltips (flow, capacity, commodity).
-
-    Everything is embedded; nothing is fetched. Names from the data are escaped (text nodes
-    are set with ``textContent``; JSON in the script has ``<``, ``>``, ``&`` escaped).
-    """
-    frame = make_frame([result])
-    style = make_style([result], colour_by)
-    x0, y0, x1, y1 = frame.limits
-    W = 1000.0
-    k = W / (x1 - x0)
-    H = round((y1 - y0) * k, 1)
-
-    def sx(x: float) -> float:
-        return round((x - x0) * k, 1)
-
-    def sy(y: float) -> float:
-        return round((y1 - y) * k, 1)
-
-    def path_d(coords: np.ndarray, close: bool = False) -> str:
-        if len(coords) < 2:
-            return ""
-        pts = " ".join(f"{sx(x)},{sy(y)}" for x, y in coords[:, :2])
-        return f"M{pts}{'Z' if close else ''}"
-
-    parts: list[str] = []
-    world = _projected_basemap(result, frame)
-    if world is not None:
-        tol = (x1 - x0) / W * 0.6
-        ds = []
-        for g in world.simplify(tol):
-            polys = getattr(g, "geoms", [g])
-            for p in polys:
-                if p.is_empty or p.geom_type != "Polygon":
-                    continue
-                ds.append(path_d(np.asarray(p.exterior.coords), True))
-                ds.extend(path_d(np.asarray(r.coords), True) for r in p.interiors)
-        parts.append(f'<path class="land" d="{" ".join(d for d in ds if d)}"/>')
-
-    lf = link_flows(result)
-    lf = lf[lf["mode"] != "conversion"]
-    data: list[dict[str, Any]] = []
-    lf = lf.assign(_o=lf["pj_per_year"]).sort_values("_o", ascending=False)
-    for _, row in lf.iterrows():
-        segs = _lines(frame.project(row.geometry))
-        d = " ".join(path_d(s) for s in segs)
-        if not d:
-            continue
-        used = row["flow"] > 1e-9
-        colour = style.colours.get(style.key(row), "#8c8c8c") if used else "#9aa5ad"
-        w = float(style.width(row["pj_per_year"])) if used else 0.8
-        cls = "fl" + (" idle" if not used else "") + (" cut" if row["disrupted"] else "")
-        i = len(data)
-        data.append(
-            {
-                "t": "link",
-                "name": row["name"] or row["id"],
-                "route": f"{row['from_name']} → {row['to_name']}",
-                "commodity": str(row["commodity"]).replace("_", " "),
-                "mode": row["mode"],
-                "corridor": row["corridor"] or "",
-                "flow": f"{_fmt(row['flow_per_year'], row['unit'])}/yr ({_fmt(row['pj_per_year'])} PJ/yr)",
-                "capacity": (
-                    f"{_fmt(row['capacity_per_year'], row['unit'])}/yr"
-                    if np.isfinite(row["capacity_per_year"])
-                    else "unlimited"
-                ),
-                "use": (f"{row['utilisation']:.0%}" if np.isfinite(row["utilisation"]) else "n/a"),
-                "state": (
-                    f"disrupted (availability {row['availability_min']:.0%})"
-                    if row["disrupted"]
-                    else ""
-                ),
-            }
-        )
-        dash = ' stroke-dasharray="5 3"' if row["disrupted"] else ""
-        stroke = CUT if row["disrupted"] and not used else colour
-        parts.append(
-            f'<path class="{cls}" data-i="{i}" d="{d}" stroke="{stroke}" '
-            f'stroke-width="{w:.2f}"{dash}/>'
-        )
-    nodes = node_table(result)
-    chokes = chokepoint_table(result).set_index("id")
-    for r in nodes.itertuples():
-        if r.kind != "chokepoint" and r.demand_pj <= 0 and r.supplied_pj <= 0:
-            continue
-        p = frame.project(r.geometry)
-        i = len(data)
-        item = {"t": "node", "name": r.name or r.id, "kind": r.kind, "country": r.country}
-        if r.kind == "chokepoint":
-            c = chokes.loc[r.id]
-            item["share"] = f"{c['share_energy']:.1%} of energy imports"
-            item["throughput"] = f"{_fmt(c['throughput_pj'] / _years(result))} PJ/yr"
-            cap = c["capacity_pj_per_year"]
-            item["capacity"] = f"{_fmt(cap)} PJ/yr" if np.isfinite(cap) else "unlimited"
-            fill, shape = (CUT, "cut") if r.disrupted else (CHOKE, "ch")
-        elif r.demand_pj > 0:
-            item["demand"] = f"{_fmt(r.demand_pj / _years(result))} PJ/yr"
-            item["unmet"] = f"{_fmt(r.unmet_pj)} PJ ({r.unmet_share:.1%})"
-            fill, shape = (CUT if r.unmet_pj > 1e-6 else INK), "dem"
-        else:
-            item["supplied"] = f"{_fmt(r.supplied_pj / _years(result))} PJ/yr"
-            fill, shape = "#4a4a4a", "sup"
-        if r.disrupted:
-            item["state"] = f"disrupted (availability {r.availability_min:.0%})"
-        data.append(item)
-        parts.append(
-            f'<circle class="nd {shape}" data-i="{i}" data-r="{_NODE_R[shape]}" '
-            f'cx="{sx(p.x)}" cy="{sy(p.y)}" r="{_NODE_R[shape]}" fill="{fill}"/>'
-        )
-        if r.kind == "chokepoint":
-            s = float(chokes.loc[r.id, "share_energy"])
-            state = f"{s:.0%}"
-            if r.disrupted:
-                state = "closed" if r.availability_min <= 1e-9 else f"at {r.availability_min:.0%}"
-            text = html.escape(f"{_short(r.name, r.id)} {state}")
-            parts.append(
-                f'<text class="lb" data-x="{sx(p.x)}" data-y="{sy(p.y)}" x="{sx(p.x) + 6}" '
-                f'y="{sy(p.y) - 6}">{text}</text>'
-            )
-    legend = "".join(
-        f'<span><i style="background:{html.escape(style.colours[k])}"></i>'
-        f"{html.escape(style.label(k))}</span>"
-        for k in style.colours
-        if k in set(lf.loc[lf["flow"] > 1e-9].apply(style.key, axis=1))
-    )
-    svg = (
-        f'<svg viewBox="0 0 {W:g} {H:g}" '
-        f'role="img" aria-label="{html.escape(result.scenario.name)} flow map">'
-        f'<rect class="sea" x="-5000" y="-5000" width="11000" height="11000"/>'
-        f"{''.join(parts)}</svg>"
-    )
-    script = _JS.replace("__ID__", dom_id)
-    return (
-        f'<div class="cmap" id="{dom_id}" style="--ratio:{W / H:.4f}">'
-        f'<div class="cmap-tools"><button type="button" data-z="in" title="Zoom in">+</button>'
-        f'<button type="button" data-z="out" title="Zoom out">−</button>'
-        f'<button type="button" data-z="reset" title="Reset view">⟲</button></div>'
-        f"{svg}"
-        f'<div class="cmap-tip" hidden></div>'
-        f'<div class="cmap-legend">{legend}<span><i class="dash"></i>disrupted</span>'
-        f"<span>drag to pan · wheel to zoom · hover for figures</span></div>"
-        f"</div>"
-        f'<script type="application/json" id="{dom_id}-data">{_json_script(data)}</script>'
-        f"<script>{script}</script>"
-    )
-
-
-_NODE_R = {"ch": 4.5, "cut": 6.0, "dem": 4.0, "sup": 2.5}
-
-MAP_CSS = """
-.cmap{position:relative;border:1px solid #c8c8c8;background:#dde9f3;overflow:hidden;
-  aspect-ratio:var(--ratio);max-height:80vh;touch-action:none;user-select:none}
-.cmap svg{width:100%;height:100%;display:block;cursor:grab}
-.cmap svg.drag{cursor:grabbing}
-.cmap .sea{fill:#dde9f3}
-.cmap .land{fill:#f5f2ea;stroke:#a8a8a8;stroke-width:.5;vector-effect:non-scaling-stroke}
-.cmap .fl{fill:none;stroke-linecap:round;stroke-linejoin:round;opacity:.85;
-  vector-effect:non-scaling-stroke}
-.cmap .fl.idle{opacity:.6;stroke-dasharray:3 3}
-.cmap .fl:hover,.cmap .nd:hover{opacity:1;filter:drop-shadow(0 0 2px #000)}
-.cmap .nd{stroke:#fff;stroke-width:1;vector-effect:non-scaling-stroke}
-.cmap .nd.ch,.cmap .nd.cut{stroke:#222}
-.cmap .lb{font:11px sans-serif;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:3px;
-  pointer-events:none}
-.cmap-tools{position:absolute;top:8px;right:8px;display:flex;flex-direction:column;gap:4px;z-index:2}
-.cmap-tools button{width:30px;height:30px;font-size:18px;border:1px solid #999;background:#fff;
-  border-radius:4px;cursor:pointer}
-.cmap-tip{position:absolute;z-index:3;pointer-events:none;background:rgba(255,255,255,.96);
-  border:1px solid #888;border-radius:4px;padding:6px 8px;font:12px/1.35 sans-serif;
-  box-shadow:0 2px 6px rgba(0,0,0,.25);max-width:320px}
-.cmap-tip b{display:block;margin-bottom:2px}
-.cmap-legend{position:absolute;left:8px;bottom:8px;background:rgba(255,255,255,.9);
-  padding:4px 8px;font:11px sans-serif;border-radius:4px;display:flex;gap:10px;flex-wrap:wrap}
-.cmap-legend i{display:inline-block;width:18px;height:4px;margin-right:4px;vertical-align:middle}
-.cmap-legend i.dash{background:repeating-linear-gradient(90deg,#d62728 0 5px,transparent 5px 8px)}
-"""
-
-_JS = r"""
-(function () {
-  "use strict";
-  var root = document.getElementById("__ID__");
-  var svg = root.querySelector("svg");
-  var tip = root.querySelector(".cmap-tip");
-  var data = JSON.parse(document.getElementById("__ID__-data").textContent);
-  var base = svg.getAttribute("viewBox").split(" ").map(Number);
-  var vb = base.slice();
-  var scaled = svg.querySelectorAll("[data-r]");
-  var labels = svg.querySelectorAll(".lb");
-  function apply() {
-    svg.setAttribute("viewBox", vb.join(" "));
-    var s = vb[2] / base[2];
-    for (var i = 0; i < scaled.length; i++) {
-      scaled[i].setAttribute("r", (+scaled[i].getAttribute("data-r") * s).toFixed(3));
-    }
-    for (var j = 0; j < labels.length; j++) {
-      var l = labels[j];
-      l.setAttribute("x", (+l.getAttribute("data-x") + 6 * s).toFixed(2));
-      l.setAttribute("y", (+l.getAttribute("data-y") - 6 * s).toFixed(2));
-      l.style.fontSize = (11 * s).toFixed(3) + "px";
-      l.style.strokeWidth = (3 * s).toFixed(3) + "px";
-    }
-  }
-  function toSvg(cx, cy) {
-    var m = svg.getScreenCTM();
-    if (!m) { return [vb[0] + vb[2] / 2, vb[1] + vb[3] / 2]; }
-    var p = svg.createSVGPoint();
-    p.x = cx; p.y = cy;
-    var q = p.matrixTransform(m.inverse());
-    return [q.x, q.y];
-  }
-  function zoom(f, cx, cy) {
-    var w = vb[2] * f;
-    if (w < base[2] / 40 || w > base[2] * 1.5) { return; }
-    var p = (cx === undefined) ? [vb[0] + vb[2] / 2, vb[1] + vb[3] / 2] : toSvg(cx, cy);
-    vb[0] = p[0] - (p[0] - vb[0]) * f;
-    vb[1] = p[1] - (p[1] - vb[1]) * f;
-    vb[2] = w;
-    vb[3] = vb[3] * f;
-    apply();
-  }
-  svg.addEventListener("wheel", function (e) {
-    e.preventDefault();
-    zoom(Math.exp(Math.max(-1, Math.min(1, e.deltaY * 0.002))), e.clientX, e.clientY);
-  }, { passive: false });
-  var drag = null;
-  svg.addEventListener("pointerdown", function (e) {
-    drag = { x: e.clientX, y: e.clientY, vb: vb.slice() };
-    svg.classList.add("drag");
-    if (svg.setPointerCapture) { svg.setPointerCapture(e.pointerId); }
-  });
-  svg.addEventListener("pointermove", function (e) {
-    if (drag) {
-      var r = svg.getBoundingClientRect();
-      var s = Math.max(drag.vb[2] / r.width, drag.vb[3] / r.height);
-      vb[0] = drag.vb[0] - (e.clientX - drag.x) * s;
-      vb[1] = drag.vb[1] - (e.clientY - drag.y) * s;
-      apply();
-      return;
-    }
-    show(e);
-  });
-  function end() { drag = null; svg.classList.remove("drag"); }
-  svg.addEventListener("pointerup", end);
-  svg.addEventListener("pointercancel", end);
-  svg.addEventListener("dblclick", function () { vb = base.slice(); apply(); });
-  root.querySelector(".cmap-tools").addEventListener("click", function (e) {
-    var z = e.target.getAttribute("data-z");
-    if (z === "in") { zoom(0.7); } else if (z === "out") { zoom(1 / 0.7); }
-    else if (z === "reset") { vb = base.slice(); apply(); }
-  });
-  var LABELS = { route: "Route", commodity: "Commodity", mode: "Mode", corridor: "Corridor",
-    flow: "Flow", capacity: "Capacity", use: "Utilisation", kind: "Kind", country: "Country",
-    share: "Share", throughput: "Throughput", demand: "Demand", unmet: "Unmet",
-    supplied: "Supplied", state: "State" };
-  function show(e) {
-    var el = e.target.closest ? e.target.closest("[data-i]") : null;
-    if (!el) { tip.hidden = true; return; }
-    var d = data[+el.getAttribute("data-i")];
-    tip.textContent = "";
-    var b = document.createElement("b");
-    b.textContent = d.name;
-    tip.appendChild(b);
-    Object.keys(LABELS).forEach(function (k) {
-      if (d[k] === undefined || d[k] === "") { return; }
-      var line = document.createElement("div");
-      line.textContent = LABELS[k] + ": " + d[k];
-      tip.appendChild(line);
-    });
-    var r = root.getBoundingClientRect();
-    var x = e.clientX - r.left + 14, y = e.clientY - r.top + 14;
-    tip.hidden = false;
-    if (x + tip.offsetWidth > r.width) { x = e.clientX - r.left - tip.offsetWidth - 10; }
-    if (y + tip.offsetHeight > r.height) { y = e.clientY - r.top - tip.offsetHeight - 10; }
-    tip.style.left = Math.max(0, x) + "px";
-    tip.style.top = Math.max(0, y) + "px";
-  }
-  svg.addEventListener("pointerleave", function () { tip.hidden = true; });
-  apply();
-})();
-"""
-
-
-def page(title: str, body: str, css: str = "") -> str:
-    """A complete, self-contained HTML document (no external resources)."""
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">"
-        f"<title>{html.escape(title)}</title><style>{css}{MAP_CSS}</style></head>"
-        f"<body>{body}</body></html>\n"
-    )
-
-
-_PAGE_CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
-  margin:0;padding:16px 24px;color:#222;background:#fff}
-h1{font-size:22px;margin:0 0 4px}
-p.sub{color:#555;margin:0 0 12px}
-"""
-
-
-def write_html_map(result: Result, path: Path, colour_by: str = "commodity") -> Path:
-    """A standalone interactive map page (works offline)."""
-    sc = result.scenario
-    body = (
-        f"<h1>Energy import flows — {html.escape(sc.name)}</h1>"
-        f'<p class="sub">{html.escape(_headline(result))}</p>'
-        f"{interactive_map(result, colour_by)}"
-        f'<p class="sub">{html.escape(SOURCE_LINE)}.</p>'
-    )
-    text = page(f"{sc.name} — flow map", body, _PAGE_CSS)
-    atomic_write(Path(path), lambda p: p.write_text(text, encoding="utf-8"))
-    return Path(path)
-
-
 # --------------------------------------------------------------------------- entry point
 
 
@@ -1411,6 +873,8 @@ def render(
     if "geojson" in fmts:
         written += write_geojson(result, out / "geojson")
     if "html" in fmts:
+        from corridors.webmap import write_html_map  # webmap imports this module
+
         written.append(write_html_map(result, out / f"{stem}.html", colour_by))
     return written
 
@@ -1418,20 +882,11 @@ def render(
 __all__ = [
     "FORMATS",
     "choose_crs",
-    "chokepoint_table",
     "figure_compare",
     "figure_map",
-    "gis_layers",
-    "interactive_map",
-    "link_flows",
-    "link_period_table",
-    "node_table",
     "parse_formats",
     "place_labels",
     "plot_compare",
     "plot_flows",
     "render",
-    "write_geojson",
-    "write_gpkg",
-    "write_html_map",
 ]

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from corridors import maps
+from corridors import layers, maps, webmap
 from corridors.resultdir import ResultDir, load_result_dir
 from corridors.results import Result, atomic_write
 from corridors.scenario import Scenario
@@ -184,7 +184,7 @@ def _names(result: Result) -> pd.Series:
 
 def _supplier_table(result: Result) -> pd.DataFrame:
     pj = _pj_map(result)
-    years = maps._years(result)
+    years = layers.years(result)
     sup = result.supply.copy()
     sup["pj"] = sup["supplied"] * sup["commodity"].map(pj) / years
     piv = sup.pivot_table(
@@ -217,7 +217,7 @@ def _key_figures(rd: ResultDir) -> str:
     r = rd.result
     s = rd.summary
     pj = _pj_map(r)
-    years = maps._years(r)
+    years = layers.years(r)
     cards = []
     if r.objective == r.objective:
         cb = r.cost_breakdown
@@ -270,7 +270,7 @@ def _key_figures(rd: ResultDir) -> str:
                 bad=min(days) < 30,
             )
         )
-    ch = maps.chokepoint_table(r).sort_values("share_energy", ascending=False)
+    ch = layers.chokepoint_table(r).sort_values("share_energy", ascending=False)
     if len(ch):
         top = ch.iloc[0]
         name = top["name"] or top["id"]
@@ -324,7 +324,7 @@ def build_report(
     r = rd.result
     sc = r.scenario
     pj = _pj_map(r)
-    years = maps._years(r)
+    years = layers.years(r)
     parts: list[str] = []
     status = r.status.value
     parts.append(
@@ -372,10 +372,10 @@ def build_report(
             f"{_img(png, f'{compare.result.scenario.name} against {sc.name}')}</figure>"
         )
     parts.append("<h3>Explore the flows</h3>")
-    parts.append(maps.interactive_map(r, colour_by, dom_id="cmap"))
+    parts.append(webmap.interactive_map(r, colour_by, dom_id="cmap"))
 
     # charts
-    ch = maps.chokepoint_table(r).sort_values("share_energy", ascending=False)
+    ch = layers.chokepoint_table(r).sort_values("share_energy", ascending=False)
     sup = _supplier_table(r)
     commodities = [c for c in sc.commodities if c in sup.columns]
     colours = [maps.COMMODITY_COLOURS.get(c, maps.PALETTE[i]) for i, c in enumerate(commodities)]
@@ -411,7 +411,9 @@ def build_report(
         rec["throughput PJ/yr"] = _num(row["throughput_pj"] / years)
         rec["share of energy"] = _pct(row["share_energy"], 1)
         for c in sc.commodities:
-            rec[f"share {NICE.get(c, c)}"] = _pct(row.get(f"share_{maps._field(c)}", np.nan), 1)
+            rec[f"share {NICE.get(c, c)}"] = _pct(
+                row.get(f"share_{layers.field_name(c)}", np.nan), 1
+            )
         rec["capacity PJ/yr"] = _num(row["capacity_pj_per_year"])
         rec["state"] = (
             f"disrupted ({row['availability_min']:.0%} available)" if row["disrupted"] else "open"
@@ -514,7 +516,7 @@ def build_report(
         parts.append("<p>No capacity limit binds.</p>")
 
     parts.append("<h3>Largest flows</h3>")
-    lf = maps.link_flows(r)
+    lf = layers.link_flows(r)
     lf = lf[(lf["flow"] > 1e-9) & (lf["mode"] != "conversion")]
     lf = lf.sort_values("pj_per_year", ascending=False).head(15)
     ft = pd.DataFrame(
@@ -539,7 +541,7 @@ def build_report(
         "</footer>"
     )
     body = f"<main>{''.join(parts)}</main>"
-    return maps.page(f"Briefing — {sc.name}", body, CSS)
+    return webmap.page(f"Briefing — {sc.name}", body, CSS)
 
 
 def write_report(

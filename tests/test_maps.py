@@ -18,7 +18,7 @@ from factory import link, node, write_case
 from PIL import Image
 
 import corridors
-from corridors import maps
+from corridors import layers, maps, webmap
 from corridors.errors import CorridorsError
 from corridors.resultdir import load_result_dir
 
@@ -140,9 +140,9 @@ def test_print_size_and_dpi(dirs: dict[str, Path], tmp_path: Path) -> None:
 
 def test_geopackage_layers_and_fields(dirs: dict[str, Path], tmp_path: Path) -> None:
     rd = load_result_dir(dirs["open"])
-    path = maps.write_gpkg(rd.result, tmp_path / "flows.gpkg")
-    layers = dict(pyogrio.list_layers(path))
-    assert layers == {
+    path = layers.write_gpkg(rd.result, tmp_path / "flows.gpkg")
+    found = dict(pyogrio.list_layers(path))
+    assert found == {
         "nodes": "Point",
         "links": "LineString",
         "link_periods": "LineString",
@@ -172,7 +172,7 @@ def test_geopackage_layers_and_fields(dirs: dict[str, Path], tmp_path: Path) -> 
 
 def test_geojson_is_rfc7946(dirs: dict[str, Path], tmp_path: Path) -> None:
     rd = load_result_dir(dirs["closed"])
-    for p in maps.write_geojson(rd.result, tmp_path):
+    for p in layers.write_geojson(rd.result, tmp_path):
         doc = json.loads(p.read_text())
         assert doc["type"] == "FeatureCollection" and doc["name"] == p.stem
         assert "crs" not in doc  # RFC 7946: WGS 84 lon/lat implied
@@ -196,8 +196,8 @@ def test_geojson_is_rfc7946(dirs: dict[str, Path], tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="ogrinfo (gdal-bin) not installed")
 def test_ogrinfo_opens_without_warnings(dirs: dict[str, Path], tmp_path: Path) -> None:
     rd = load_result_dir(dirs["closed"])
-    files = [maps.write_gpkg(rd.result, tmp_path / "flows.gpkg")]
-    files += maps.write_geojson(rd.result, tmp_path / "geojson")
+    files = [layers.write_gpkg(rd.result, tmp_path / "flows.gpkg")]
+    files += layers.write_geojson(rd.result, tmp_path / "geojson")
     for f in files:
         proc = subprocess.run(
             ["ogrinfo", "-ro", "-al", "-so", str(f)], capture_output=True, text=True
@@ -209,10 +209,10 @@ def test_ogrinfo_opens_without_warnings(dirs: dict[str, Path], tmp_path: Path) -
 
 def test_disrupted_elements_are_marked(dirs: dict[str, Path], tmp_path: Path) -> None:
     rd = load_result_dir(dirs["closed"])
-    lf = maps.link_flows(rd.result).set_index("id")
+    lf = layers.link_flows(rd.result).set_index("id")
     assert lf.loc["sb", "disrupted"] and lf.loc["bd", "disrupted"]
     assert not lf.loc["sa", "disrupted"] and not lf.loc["sc", "disrupted"]
-    nodes = maps.node_table(rd.result).set_index("id")
+    nodes = layers.node_table(rd.result).set_index("id")
     assert nodes.loc["d", "unmet_pj"] == pytest.approx(2 * 42.3)
     maps.plot_flows(rd.result, tmp_path / "map.png", dpi=100)
     assert has_colour(tmp_path / "map.png", maps.CUT)  # dashed links, cross, unmet circle
@@ -288,7 +288,7 @@ def test_colour_by_corridor(dirs: dict[str, Path], tmp_path: Path) -> None:
 
 def test_interactive_map_is_offline_and_escaped(dirs: dict[str, Path], tmp_path: Path) -> None:
     rd = load_result_dir(dirs["open"])
-    path = maps.write_html_map(rd.result, tmp_path / "map.html")
+    path = webmap.write_html_map(rd.result, tmp_path / "map.html")
     text = path.read_text()
     assert "http://" not in text and "https://" not in text
     assert "<script>alert" not in text  # the node name is escaped everywhere

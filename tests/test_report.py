@@ -16,7 +16,7 @@ from PIL import Image
 from test_maps import EVIL, small_case
 
 import corridors
-from corridors import maps
+from corridors import webmap
 from corridors.errors import CorridorsError
 from corridors.report import build_report, write_report
 from corridors.resultdir import load_result_dir
@@ -174,7 +174,7 @@ def test_map_html_in_headless_chromium(
     dirs: dict[str, Path], chromium: str, tmp_path: Path
 ) -> None:
     rd = load_result_dir(dirs["closed"])
-    path = maps.write_html_map(rd.result, tmp_path / "map.html")
+    path = webmap.write_html_map(rd.result, tmp_path / "map.html")
     page = open_page(chromium, path, width=1000, height=700)
     try:
         assert page.console_errors == [] and page.exceptions == [] and page.requests == []

@@ -94,13 +94,14 @@ def solve_prepared(
     as records (unless ``report_policy`` is False) and a MIP adds ``mip_gap``.
     """
     say = progress or (lambda _msg: None)
-    say(f"solving with HiGHS ({prep.runner.method})")
+    say(f"solving with HiGHS ({prep.runner.method}, {prep.runner.interface})")
     avail = avail if avail is not None else prep.availability
     t0 = time.perf_counter()
     sol = prep.runner.solve(avail)
     solve_s = time.perf_counter() - t0
     result = make_result(prep.scenario, prep.network, prep.data, avail, sol)
     result.timings = {**prep.timings, "solve_s": solve_s}
+    result.solver["interface"] = prep.runner.interface
     if prep.policy is not None:
         if prep.policy.has_integers:
             info = prep.runner.highs.getInfo()

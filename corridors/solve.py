@@ -24,7 +24,8 @@ from corridors.scenario import SolverOptions
 
 #: ``method: auto`` uses dual simplex: on this model's network LPs it was faster than interior
 #: point at every size measured (1.4x at 10^4, 1.9x at 10^5, 3.6x at 10^6 link-periods;
-#: ``benchmarks/bench_scale.py --methods``), and it warm-starts after bound changes.
+#: ``benchmarks/bench_scale.py --methods``; 2.3x and 2.6x on 52-period networks with reserves,
+#: ``--shape weekly``), and it warm-starts after bound changes.
 #: ``method: ipm`` stays available for LPs of other shapes.
 AUTO_METHOD = "simplex"
 

@@ -16,7 +16,7 @@ import pytest
 from conftest import SCENARIOS
 from factory import diamond, link, node, random_network, write_case
 
-from corridors.api import prepare
+from corridors.api import prepare, solve_prepared
 from corridors.model import FAMILIES
 from corridors.solve import Runner, Status
 
@@ -159,3 +159,6 @@ def test_auto_interface_follows_the_scenario(tmp_path):
     assert with_policy.runner.interface == "pyomo"
     forced = prepare(diamond(tmp_path / "c", solver={"interface": "pyomo"}))
     assert forced.runner.interface == "pyomo"
+    # the interface used is recorded with the result (summary.json "solver")
+    assert solve_prepared(plain).solver["interface"] == "direct"
+    assert solve_prepared(forced).solver["interface"] == "pyomo"

@@ -143,13 +143,15 @@ FAMILIES = ("flow", "supply", "unmet", "withdraw", "inject", "level")
 @dataclass
 class Rows:
     """One constraint family in coordinate form: ``lo_r ≤ Σ vals·x[cols] ≤ hi_r`` for each of
-    its rows r (``rows`` numbers them from 0 within the family)."""
+    its rows r (``rows`` numbers them from 0 within the family, in the row-major order of
+    ``shape``: (index, period), or (index,) for a family with one row per index)."""
 
     rows: np.ndarray
     cols: np.ndarray
     vals: np.ndarray
     lo: np.ndarray
     hi: np.ndarray
+    shape: tuple[int, ...]
 
 
 @dataclass
@@ -227,13 +229,13 @@ def _per_period(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray | float, T:
     return r.ravel(), cols.ravel(), v.ravel()
 
 
-def _stack(
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], lo: np.ndarray, hi: np.ndarray
-) -> Rows:
+def _stack(parts: list[Coords], lo: np.ndarray, hi: np.ndarray, shape: tuple[int, ...]) -> Rows:
+    """One family's terms stacked into :class:`Rows`."""
     if not parts:
         z = np.zeros(0, dtype=np.int64)
-        return Rows(z, z, np.zeros(0), lo, hi)
-    return Rows(*(np.concatenate([p[i] for p in parts]) for i in range(3)), lo, hi)  # type: ignore[arg-type]
+        return Rows(z, z, np.zeros(0), lo, hi, shape)
+    r, c, v = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    return Rows(r, c, v, lo, hi, shape)
 
 
 def _balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
@@ -266,7 +268,7 @@ def _balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
     rhs = np.zeros(len(pos) * T)
     amount = np.array([a for *_, a in data.demand], dtype=float)
     np.add.at(rhs, (r_dem[:, None] * T + np.arange(T)).ravel(), (amount[:, None] * data.d).ravel())
-    return _stack(parts, rhs, rhs.copy())
+    return _stack(parts, rhs, rhs.copy(), (len(pos), T))
 
 
 def _throughput(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
@@ -285,7 +287,8 @@ def _throughput(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
     pj = np.array([data.pj[data.link_com[i]] for i in sel], dtype=float)
     n_rows = len(data.capped_nodes) * T
     parts = [_per_period(into[sel], col["flow"][sel], pj, T)] if sel.size else []
-    return _stack(parts, np.full(n_rows, -np.inf), np.full(n_rows, np.inf))
+    shape = (len(data.capped_nodes), T)
+    return _stack(parts, np.full(n_rows, -np.inf), np.full(n_rows, np.inf), shape)
 
 
 def _storage_balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
@@ -307,7 +310,7 @@ def _storage_balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
         parts.append((prev, col["level"][:, :-1].ravel(), np.full(prev.size, -1.0)))
     rhs = np.zeros(len(J) * T)
     rhs[J * T] = [j[3] for j in data.storage]
-    return _stack(parts, rhs, rhs.copy())
+    return _stack(parts, rhs, rhs.copy(), (len(J), T))
 
 
 def _storage_final(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
@@ -315,7 +318,7 @@ def _storage_final(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
     J = np.arange(len(data.storage), dtype=np.int64)
     final = np.array([j[6] for j in data.storage], dtype=float)
     parts = [(J, col["level"][:, -1].ravel(), np.ones(len(J)))] if len(J) else []
-    return _stack(parts, final, np.full(len(J), np.inf))
+    return _stack(parts, final, np.full(len(J), np.inf), (len(J),))
 
 
 def _objective(data: ModelData, col: dict[str, np.ndarray], num_col: int) -> np.ndarray:
@@ -354,14 +357,12 @@ def assemble(data: ModelData) -> LinearProgram:
     loop over variables or rows). Coefficients of the same (row, column) are summed."""
     col = _columns(data)
     num_col = sum(c.size for c in col.values())
-    T = data.periods
     fam_rows, rr, cc, vv, lo, hi = {}, [], [], [], [], []
     offset = 0
     for name, family in ROW_FAMILIES:
         part = family(data, col)
         n = len(part.lo)
-        shape = (n // T, T) if name != "storage_final" else (n,)
-        fam_rows[name] = offset + np.arange(n, dtype=np.int64).reshape(shape)
+        fam_rows[name] = offset + np.arange(n, dtype=np.int64).reshape(part.shape)
         rr.append(part.rows + offset)
         cc.append(part.cols)
         vv.append(part.vals)

@@ -16,15 +16,18 @@ results are converted back to USD.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
 
 from corridors.disruption import Availability
 from corridors.network import Network
 from corridors.scenario import Scenario
 from corridors.units import conversion_factor, period_years
+
+if TYPE_CHECKING:  # Pyomo is imported only where the Pyomo model is built (build_pyomo)
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
 
 MONEY_SCALE = 1.0e-6  # USD -> million USD inside the model
 
@@ -426,6 +429,8 @@ class BuiltModel:
 
 def _add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     """Variable families of :func:`_columns` as indexed Pyomo variables, all non-negative."""
+    import pyomo.environ as pyo
+
     m.T = pyo.RangeSet(0, data.periods - 1)
     m.L = pyo.RangeSet(0, len(data.link_ids) - 1) if data.link_ids else pyo.Set(initialize=[])
     m.S = pyo.Set(initialize=range(len(data.supply)))
@@ -439,18 +444,21 @@ def _add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.level = pyo.Var(m.J, m.T, domain=pyo.NonNegativeReals)
 
 
-def _linear(coefs: list[float], variables: list) -> LinearExpression:  # type: ignore[type-arg]
-    """Σ coefs·variables as one Pyomo LinearExpression (built directly, no operator overloading:
-    the fastest way to build large linear models in Pyomo)."""
-    return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables)
-
-
 def build_pyomo(lp: LinearProgram, data: ModelData) -> pyo.ConcreteModel:
     """The LP as a Pyomo model, row by row from ``lp`` (the same equations, see the row
     family functions): ``balance[b,t]``, ``throughput[n,t] ≤ node_limit[n,t]`` (a mutable
     parameter; n indexes ``data.node_ids``), ``storage_balance[j,t]``, ``storage_final[j]``
     and ``objective``. Variables ``flow[l,t]``, ``supply[s,t]``, ... as in :func:`_columns`.
-    Bounds are set by :func:`set_bounds`."""
+    Bounds are set by :func:`set_bounds`.
+
+    Each row is one ``LinearExpression`` built directly from its coefficient and variable
+    lists (no operator overloading: the fastest way to build large linear models in Pyomo)."""
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
+    def linear(coefs: list[float], variables: list) -> LinearExpression:  # type: ignore[type-arg]
+        return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables)
+
     m = pyo.ConcreteModel(name="corridors")
     _add_variables(m, data)
     xs = [v for name in FAMILIES for v in getattr(m, name).values()]
@@ -461,7 +469,7 @@ def build_pyomo(lp: LinearProgram, data: ModelData) -> pyo.ConcreteModel:
 
     def expr(r: int) -> LinearExpression:
         s, e = starts[r], starts[r + 1]
-        return _linear(vals[s:e], [xs[j] for j in cols[s:e]])
+        return linear(vals[s:e], [xs[j] for j in cols[s:e]])
 
     bal = lp.row["balance"]
     m.B = pyo.Set(initialize=range(len(data.balance_keys)))
@@ -481,7 +489,7 @@ def build_pyomo(lp: LinearProgram, data: ModelData) -> pyo.ConcreteModel:
     m.storage_final = pyo.Constraint(m.J, rule=lambda m, j: expr(sf[j]) >= lo[sf[j]])
     paid = np.flatnonzero(lp.cost)
     m.objective = pyo.Objective(
-        expr=_linear(lp.cost[paid].tolist(), [xs[j] for j in paid.tolist()]), sense=pyo.minimize
+        expr=linear(lp.cost[paid].tolist(), [xs[j] for j in paid.tolist()]), sense=pyo.minimize
     )
     return m
 

@@ -52,7 +52,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 from corridors.diversity import ALL, NONE, entry_mask, importer_countries, supplier_countries
 from corridors.errors import CorridorsError, Problem, ScenarioError, suggest
@@ -61,6 +60,8 @@ from corridors.network import Network
 from corridors.scenario import MaxHhi, MaxShare, Policy, Scenario
 
 if TYPE_CHECKING:
+    import pyomo.environ as pyo
+
     from corridors.api import Prepared
     from corridors.results import Result
 
@@ -110,7 +111,9 @@ def group_terms(
 
 
 def _expr(m: pyo.ConcreteModel, terms: Terms, t: int) -> Any:
-    return pyo.quicksum((coef * getattr(m, var)[idx, t] for var, idx, coef in terms), start=0.0)
+    from pyomo.environ import quicksum
+
+    return quicksum((coef * getattr(m, var)[idx, t] for var, idx, coef in terms), start=0.0)
 
 
 # --------------------------------------------------------------------------- checks
@@ -240,6 +243,8 @@ def add_policy(scenario: Scenario, network: Network, built: BuiltModel) -> Polic
     pol: Policy = scenario.policy
     if pol.empty:
         return None
+    import pyomo.environ as pyo  # a policy is built in Pyomo (only scenarios with one load it)
+
     m = built.model
     data = built.data
     T = range(data.periods)
@@ -447,7 +452,7 @@ def _set_targets(pm: PolicyModel, values: list[float]) -> None:
 def _unmet_without_policy(prep: Prepared) -> float:
     """Unmet demand (PJ) with every target relaxed (shares 1, HHI 1, count 0)."""
     pm: PolicyModel = prep.policy  # type: ignore[assignment]
-    saved = [float(pyo.value(tg.param)) for tg in pm.targets]
+    saved = [float(tg.param.value) for tg in pm.targets]
     _set_targets(pm, [0.0 if tg.kind == "min_suppliers" else 1.0 for tg in pm.targets])
     try:
         sol = prep.runner.solve(prep.availability)
@@ -470,7 +475,9 @@ def diagnose(prep: Prepared) -> dict[tuple[str, int], float]:
         for s in tg.slack:
             s.setub(None)
     m.objective.deactivate()
-    b.elastic = pyo.Objective(expr=sum(s for tg in pm.targets for s in tg.slack))
+    from pyomo.environ import Objective
+
+    b.elastic = Objective(expr=sum(s for tg in pm.targets for s in tg.slack))
     out: dict[tuple[str, int], float] = {}
     try:
         prep.runner.opt.solve(m)

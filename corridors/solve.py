@@ -12,15 +12,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
 from pyomo.common.tee import capture_output
-from pyomo.contrib.solver.solvers.highs import Highs
 
 from corridors.disruption import Availability
 from corridors.model import FAMILIES, MONEY_SCALE, BuiltModel, bound_arrays, set_bounds
 from corridors.scenario import SolverOptions
+
+if TYPE_CHECKING:
+    from pyomo.contrib.solver.solvers.highs import Highs
 
 #: ``method: auto`` uses dual simplex: on this model's network LPs it was faster than interior
 #: point at every size measured (1.4x at 10^4, 1.9x at 10^5, 3.6x at 10^6 link-periods;
@@ -118,6 +121,8 @@ class Runner:
         self.interface = iface
         t0 = time.perf_counter()
         if iface == "pyomo":
+            from pyomo.contrib.solver.solvers.highs import Highs  # only on this path
+
             self.opt: Highs | None = Highs()
             self.opt.config.load_solutions = False
             self.opt.config.raise_exception_on_nonoptimal_result = False

@@ -27,7 +27,6 @@ from corridors.units import conversion_factor, period_years
 
 if TYPE_CHECKING:  # Pyomo is imported only where the Pyomo model is built (build_pyomo)
     import pyomo.environ as pyo
-    from pyomo.core.expr.numeric_expr import LinearExpression
 
 MONEY_SCALE = 1.0e-6  # USD -> million USD inside the model
 
@@ -184,10 +183,6 @@ class LinearProgram:
     value: np.ndarray
     col: dict[str, np.ndarray]
     row: dict[str, np.ndarray]
-
-    @property
-    def nnz(self) -> int:
-        return len(self.value)
 
     def by_row(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A compressed by row: (row start, column index, value)."""

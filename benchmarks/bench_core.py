@@ -49,7 +49,8 @@ def main() -> None:
             )
             e2e.append(time.perf_counter() - t0)
 
-    from corridors.api import prepare, solve_prepared
+    from corridors.api import solve_prepared
+    from corridors.core.session import prepare
 
     loads, builds, solves = [], [], []
     for _ in range(a.repeat):

@@ -4,8 +4,8 @@
     python benchmarks/bench_interdiction.py --k 3 --no-sweep       # MILP only (enumeration too long)
     python benchmarks/bench_interdiction.py --elements chokepoint,pipeline,supplier --k 2
 
-Prints the MILP time (``corridors.interdiction.interdict``, including building the dual), the
-exhaustive sweep time (``corridors.sweep.run_sweep``, in-process, workers=1) and their ratio,
+Prints the MILP time (``corridors.analysis.interdiction.interdict``, including building the dual), the
+exhaustive sweep time (``corridors.analysis.sweep.run_sweep``, in-process, workers=1) and their ratio,
 and checks that both find the same worst unmet demand.
 """
 
@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from corridors.api import prepare
-from corridors.disruption import elements, parse_classes
-from corridors.interdiction import interdict
-from corridors.sweep import run_sweep
+from corridors.analysis.interdiction import interdict
+from corridors.analysis.sweep import run_sweep
+from corridors.core.availability import elements, parse_classes
+from corridors.core.session import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -38,9 +38,9 @@ def main() -> None:
     args = ap.parse_args()
 
     import corridors
-    from corridors import maps
-    from corridors.report import write_report
-    from corridors.resultdir import load_result_dir
+    from corridors.core.resultdir import load_result_dir
+    from corridors.outputs import maps
+    from corridors.outputs.report import write_report
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "baseline"

@@ -49,7 +49,7 @@ def bare_lp(data, avail):
     import highspy
     import scipy.sparse as sp
 
-    from corridors.model import MONEY_SCALE, bound_arrays
+    from corridors.core.lp import MONEY_SCALE, bound_arrays
 
     assert not data.storage, "the bare builder covers networks without storage"
     T, L, S, K = data.periods, len(data.link_ids), len(data.supply), len(data.demand)
@@ -138,11 +138,11 @@ def worker(method: str, path: Path) -> dict:
     import networkx  # noqa: F401  (imports are not part of the timings)
     import scipy.sparse  # noqa: F401
 
-    from corridors.disruption import availability
-    from corridors.model import MONEY_SCALE, build_model, model_data
-    from corridors.network import load_network
-    from corridors.scenario import load_scenario
-    from corridors.solve import Runner
+    from corridors.core.availability import availability
+    from corridors.core.lp import MONEY_SCALE, build_model, model_data
+    from corridors.core.solve import Runner
+    from corridors.io.network import load_network
+    from corridors.io.scenario import load_scenario
 
     s = load_scenario(path)
     net = load_network(s)
@@ -176,9 +176,9 @@ def worker(method: str, path: Path) -> dict:
         lp, nnz = bare_lp(data, avail)
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
-        # "bare" chooses like the project (corridors.solve.AUTO_METHOD); bare-simplex and
+        # "bare" chooses like the project (corridors.core.solve.AUTO_METHOD); bare-simplex and
         # bare-ipm force one method, to check that choice
-        from corridors.solve import AUTO_METHOD
+        from corridors.core.solve import AUTO_METHOD
 
         h.setOptionValue("solver", method.partition("-")[2] or AUTO_METHOD)
         h.passModel(lp)

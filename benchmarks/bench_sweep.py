@@ -6,7 +6,7 @@
 Side by side in one run, on the same LP and the same sequence of single-link losses:
   bare     a bare highspy loop on a copy of the LP: changeColsBounds on the lost link's flow
            columns, run (warm dual simplex), read objective and column values, restore;
-  corridors  ``corridors.sweep.solve_case`` (what ``corridors sweep`` runs per case: builds
+  corridors  ``corridors.analysis.sweep.solve_case`` (what ``corridors sweep`` runs per case: builds
            the case's availability, changes only differing bounds on the HiGHS columns,
            runs warm, reads the solution, makes the row);
   pyomo    the naive route: set the Pyomo variable bounds and call Pyomo's persistent solver
@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from synthetic import generate  # noqa: E402
 
-from corridors.api import prepare  # noqa: E402
-from corridors.disruption import elements  # noqa: E402
-from corridors.sweep import Case, case_availability, run_sweep, solve_case  # noqa: E402
+from corridors.analysis.sweep import Case, case_availability, run_sweep, solve_case  # noqa: E402
+from corridors.core.availability import elements  # noqa: E402
+from corridors.core.session import prepare  # noqa: E402
 
 
 def link_cases(prep, limit: int) -> list[Case]:
@@ -75,7 +75,7 @@ def time_bare(prep, cases) -> float:
 
 
 def time_pyomo(prep, cases) -> float:
-    from corridors.solve import Runner
+    from corridors.core.solve import Runner
 
     runner = Runner(prep.built, prep.scenario.solver, interface="pyomo")
     runner.solve()

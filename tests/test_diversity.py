@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from factory import COMMODITIES, link, node, write_case
 
-from corridors import diversity as dv
+from corridors.analysis import diversity as dv
 from corridors.api import solve
 
 PJ = {c: v["pj_per_unit"] for c, v in COMMODITIES.items()}

@@ -7,7 +7,7 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 from corridors.cli import app
-from corridors.scenario import Scenario
+from corridors.io.scenario import Scenario
 
 DOCS = ROOT / "docs"
 

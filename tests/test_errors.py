@@ -12,7 +12,7 @@ import yaml
 from factory import diamond, link, node, write_case
 
 import corridors
-from corridors.disruption import availability
+from corridors.core.availability import availability
 
 # --------------------------------------------------------------------------- helpers
 

@@ -8,7 +8,7 @@ import pytest
 from factory import COMMODITIES, link, node, write_case
 
 import corridors
-from corridors.expansion import crf, expand, write_expansion
+from corridors.analysis.expansion import crf, expand, write_expansion
 
 SHORTAGE = 1.0e6  # USD per Mt
 CRF = crf(0.08, 30)

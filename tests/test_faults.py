@@ -17,13 +17,13 @@ import yaml
 from factory import diamond, random_network
 
 import corridors
-from corridors.check import check_invariants
+from corridors.core.check import check_invariants
 
 WRITER = textwrap.dedent(
     """
     import sys, numpy as np, pandas as pd
     from pathlib import Path
-    from corridors.results import write_csv
+    from corridors.io.files import write_csv
     path = Path(sys.argv[1])
     i = 0
     while True:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import corridors
-from corridors.disruption import availability
+from corridors.core.availability import availability
 
 JUNK = st.one_of(
     st.none(),

@@ -10,9 +10,9 @@ from conftest import SCENARIOS
 from factory import diamond, random_network
 
 import corridors
-from corridors.api import prepare
-from corridors.interdiction import interdict, write_interdiction
-from corridors.sweep import run_sweep
+from corridors.analysis.interdiction import interdict, write_interdiction
+from corridors.analysis.sweep import run_sweep
+from corridors.core.session import prepare
 
 CLASSES = "pipeline,sea,chokepoint,junction"
 
@@ -110,7 +110,7 @@ def test_bad_input(tmp_path):
 
 def test_time_limit_is_reported_as_such(tmp_path, monkeypatch):
     """A MILP stopped by its time limit keeps that status, with bound and gap."""
-    import corridors.interdiction as mod
+    import corridors.analysis.interdiction as mod
 
     original = mod.solve_milp
 

@@ -1,6 +1,6 @@
 """The two ways the model reaches HiGHS hold the same LP and give the same optimum.
 
-``direct`` passes the arrays of :func:`corridors.model.assemble` to HiGHS; ``pyomo`` loads the
+``direct`` passes the arrays of :func:`corridors.core.lp.assemble` to HiGHS; ``pyomo`` loads the
 Pyomo model (built row by row from those arrays) through Pyomo's persistent interface. Here
 the LP HiGHS holds is read back from both and compared entry by entry (columns and rows
 matched through the runners' maps), and both are solved, also under disruptions.
@@ -16,9 +16,10 @@ import pytest
 from conftest import SCENARIOS
 from factory import diamond, link, node, random_network, write_case
 
-from corridors.api import prepare, solve_prepared
-from corridors.model import FAMILIES
-from corridors.solve import Runner, Status
+from corridors.api import solve_prepared
+from corridors.core.lp import FAMILIES
+from corridors.core.session import prepare
+from corridors.core.solve import Runner, Status
 
 REFERENCE = sorted(SCENARIOS.glob("*.yaml"))
 

@@ -18,9 +18,9 @@ from factory import link, node, write_case
 from PIL import Image
 
 import corridors
-from corridors import layers, maps, webmap
+from corridors.core.resultdir import load_result_dir
 from corridors.errors import CorridorsError
-from corridors.resultdir import load_result_dir
+from corridors.outputs import layers, maps, webmap
 
 EVIL = "Strait <script>alert('x')</script> & \"co\""
 

@@ -8,9 +8,10 @@ from factory import diamond, link, node, write_case
 
 import corridors
 from corridors import Status
-from corridors.api import prepare, solve_prepared
-from corridors.check import check_invariants
-from corridors.disruption import availability
+from corridors.api import solve_prepared
+from corridors.core.availability import availability
+from corridors.core.check import check_invariants
+from corridors.core.session import prepare
 
 
 def flows_of(result):

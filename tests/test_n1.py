@@ -6,9 +6,9 @@ import pytest
 from factory import link, node, write_case
 
 import corridors
-from corridors.api import prepare
-from corridors.metrics import reserve_figures
-from corridors.n1 import eu_n1, flow_n1
+from corridors.analysis.metrics import reserve_figures
+from corridors.analysis.n1 import eu_n1, flow_n1
+from corridors.core.session import prepare
 
 
 def gas_area(tmp_path, **extra):

@@ -9,13 +9,16 @@ import numpy as np
 import pytest
 from test_diversity import two_suppliers
 
-from corridors import diversity as dv
-from corridors.api import prepare, solve, solve_prepared
+from corridors.analysis import diversity as dv
+from corridors.analysis.frontier import frontier, parse_metric, parse_range
+from corridors.analysis.policy import period_energies
+from corridors.api import solve, solve_prepared
 from corridors.cli import app
+from corridors.core.session import prepare
+from corridors.core.solve import Status
 from corridors.errors import CorridorsError, ScenarioError
-from corridors.policy import frontier, parse_metric, parse_range, period_energies, plot_frontier
-from corridors.scenario import load_scenario
-from corridors.solve import Status
+from corridors.io.scenario import load_scenario
+from corridors.outputs.charts import plot_frontier
 
 
 def _crude_share(result, country: str) -> float:  # type: ignore[no-untyped-def]

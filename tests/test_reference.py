@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, SCENARIOS
 
 import corridors
-from corridors.metrics import chokepoint_exposure
+from corridors.analysis.metrics import chokepoint_exposure
 
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
 

@@ -16,10 +16,10 @@ from PIL import Image
 from test_maps import EVIL, small_case
 
 import corridors
-from corridors import webmap
+from corridors.outputs import webmap
+from corridors.core.resultdir import load_result_dir
 from corridors.errors import CorridorsError
-from corridors.report import build_report, write_report
-from corridors.resultdir import load_result_dir
+from corridors.outputs.report import build_report, write_report
 
 
 @pytest.fixture(scope="module")

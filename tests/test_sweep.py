@@ -15,7 +15,7 @@ import yaml
 from factory import diamond, random_network
 
 import corridors
-from corridors.sweep import CHECKPOINT, FAULT_ENV, cvar, run_sweep
+from corridors.analysis.sweep import CHECKPOINT, FAULT_ENV, cvar, run_sweep
 
 
 def independent(path, tmp_path, names: list[str]) -> corridors.Result:

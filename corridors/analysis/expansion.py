@@ -1,0 +1,625 @@
+"""Corridor investment planning under disruption: which planned/candidate links to build.
+
+Candidates are the network's inactive links (status ``planned``/``candidate``; by default all
+of them, or ``expansion.candidates``). They are switched on in a copy of the scenario
+(``network.include_links``) and the defender's LP of that copy (taken, like in
+:mod:`corridors.analysis.interdiction`, from the HiGHS instance) is written once per disruption
+scenario s with its own bounds:
+
+    r_lo ≤ A x_s ≤ r_hi,s,   x_lo,s ≤ x_s ≤ x_hi,s,   x_s,j ≤ x_hi,s,j · build_g(j)
+    for every flow column j of a link of build group g (both directions, every period).
+
+Build groups: each candidate link with capex > 0 is its own decision. A candidate with capex 0
+is built together with the candidate links that end at its start node (geodata/SOURCES.md:
+"capex counted in <cross-border link>"; e.g. ``dom_wuqia_nw`` with ``cagp_line_d``); a capex-0
+candidate that no candidate leads to is free and is always available.
+
+Annualised capital cost of group g (million USD over the horizon):
+
+    K_g = capex_g · CRF(r, n) · Σ_t δ_t·d_t,   CRF(r, n) = r(1+r)^n / ((1+r)^n − 1)  (1/n if r = 0)
+
+with r = ``expansion.discount_rate`` (default 0.08) and n = ``expansion.lifetime_years``
+(default 30): assumptions, typical of pipeline project finance. Objectives (op_s = c'x_s, the
+operating + shortage cost of scenario s, as in ``corridors run``):
+
+    expected (two-stage stochastic):  min Σ_g K_g·build_g + Σ_s w_s·op_s       (w normalised)
+    robust (worst case):              min Σ_g K_g·build_g + η,   η ≥ op_s  ∀s
+
+Resilience frontier: for each capital budget B (million USD, total capex),
+
+    min  Σ_s w_s·u_s  (expected)  or  max_s u_s  (worst)   s.t.  Σ_g capex_g·build_g ≤ B
+
+with u_s = unmet energy (PJ) of scenario s, plus a tie-break of 1e-5 PJ per total shortage
+cost on op_s and on the annualised capex (among plans with the same shortfall the cheapest).
+
+Disruption scenarios come from ``expansion.scenarios`` in the YAML (name, weight, disruption
+events) or from ``n1:CLASSES`` (every single loss of an element of those classes, equally
+weighted, plus the case without loss).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from corridors.analysis.interdiction import (
+    TIE_BREAK_PJ,
+    LPForm,
+    _total_shortage,
+    lp_form,
+    solve_milp,
+)
+from corridors.core.availability import (
+    Availability,
+    apply_factor,
+    availability,
+    elements,
+    parse_classes,
+)
+from corridors.core.lp import MONEY_SCALE
+from corridors.core.session import Prepared, prepare
+from corridors.errors import CorridorsError, Problem, suggest
+from corridors.io.files import atomic_write, write_csv, write_json
+from corridors.io.network import REVERSE_SUFFIX
+from corridors.io.scenario import Scenario
+
+MODES = ("expected", "robust", "both")
+MEASURES = ("expected", "worst")
+
+
+def crf(rate: float, years: int) -> float:
+    """Capital recovery factor: the annuity per unit of capital over ``years`` at ``rate``."""
+    if rate == 0:
+        return 1.0 / years
+    g = (1.0 + rate) ** years
+    return rate * g / (g - 1.0)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Links built together by one decision."""
+
+    name: str
+    links: tuple[str, ...]
+    capex: float  # million USD, total
+    free: bool = False
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    weight: float
+    avail: Availability
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def candidate_groups(scenario: Scenario, inactive: pd.DataFrame) -> list[Group]:
+    """Validate the candidates and group them (see module doc)."""
+    file = str(scenario.source or "")
+    wanted = scenario.expansion.candidates
+    ids = list(inactive.index)
+    problems = []
+    if wanted is not None:
+        for lid in wanted:
+            if lid not in ids:
+                problems.append(
+                    Problem(
+                        file,
+                        "expansion.candidates",
+                        f"'{lid}' is not a planned or candidate link of this network"
+                        f"{suggest(lid, ids)}",
+                    )
+                )
+        ids = [i for i in ids if i in set(wanted)]
+    cand = inactive.loc[ids]
+    for lid, row in cand.iterrows():
+        if row["capex"] is None or pd.isna(row["capex"]):
+            problems.append(
+                Problem(
+                    file,
+                    "expansion.candidates",
+                    f"link '{lid}' ({row['status']}) has no capex: give capex (USD million) in "
+                    "the links file or leave it out of expansion.candidates",
+                )
+            )
+        if pd.isna(row["capacity"]):
+            problems.append(
+                Problem(
+                    file,
+                    "expansion.candidates",
+                    f"link '{lid}' has no capacity: a candidate needs a finite capacity",
+                )
+            )
+    if problems:
+        raise CorridorsError(problems)
+    if not len(cand):
+        raise CorridorsError(
+            Problem(file, "network", "no planned or candidate links to choose among")
+        )
+    paid = cand[cand["capex"] > 0]
+    groups: dict[str, list[str]] = {lid: [lid] for lid in paid.index}
+    free: list[str] = []
+    for lid, row in cand[cand["capex"] == 0].iterrows():
+        feeders = [p for p in paid.index if paid.at[p, "to"] == row["from"]]
+        if feeders:
+            for p in feeders:
+                groups[p].append(lid)
+        else:
+            free.append(lid)
+    out = [Group(g, tuple(links), float(paid.at[g, "capex"])) for g, links in groups.items()]
+    out += [Group(lid, (lid,), 0.0, free=True) for lid in free]
+    return out
+
+
+def parse_cases(spec: str | None, prep: Prepared) -> list[Case]:
+    """Disruption scenarios: ``n1:CLASSES`` or the YAML's ``expansion.scenarios`` (or none)."""
+    s = prep.scenario
+    file = str(s.source or "")
+    if spec:
+        kind, _, classes = spec.partition(":")
+        if kind != "n1" or not classes:
+            raise CorridorsError(
+                Problem(
+                    "",
+                    "--scenarios",
+                    f"expected n1:CLASSES (e.g. n1:chokepoint,supplier), got '{spec}'",
+                )
+            )
+        elems = elements(prep.network, prep.resolver, parse_classes(classes))
+        cases = [Case("no loss", 1.0, prep.availability)]
+        for e in elems:
+            avail = prep.availability.copy()
+            apply_factor(avail, e.targets, 0.0)
+            cases.append(Case(f"loss of {e.name}", 1.0, avail))
+        return cases
+    if not s.expansion.scenarios:
+        return [Case("as given", 1.0, prep.availability)]
+    cases = []
+    for i, sc in enumerate(s.expansion.scenarios):
+        try:
+            variant = s.with_updates(disruptions=(*s.disruptions, *sc.disruptions))
+            avail = availability(variant, prep.network, prep.resolver)
+        except CorridorsError as exc:
+            raise CorridorsError(
+                [
+                    Problem(file, f"expansion.scenarios[{i}].{p.location}", p.message)
+                    for p in exc.problems
+                ]
+            ) from None
+        cases.append(Case(sc.name, sc.weight, avail))
+    if sum(c.weight for c in cases) <= 0:
+        raise CorridorsError(
+            Problem(file, "expansion.scenarios", "the weights add up to 0; give positive weights")
+        )
+    return cases
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass
+class Planner:
+    """The stochastic/robust MILP over all scenarios, built once."""
+
+    prep: Prepared
+    groups: list[Group]
+    cases: list[Case]
+    model: pyo.ConcreteModel
+    form: LPForm
+    annual: np.ndarray  # K_g, million USD over the horizon
+    opt: Any = None
+
+
+def build_planner(
+    prep: Prepared, groups: list[Group], cases: list[Case], crf_value: float
+) -> Planner:
+    """Build the deterministic equivalent (see module doc) in Pyomo."""
+    form = lp_form(prep)
+    data = prep.data
+    years = float(np.sum(data.d * data.discount))
+    annual = np.array([g.capex * crf_value * years for g in groups])
+    link_pos = {lid: i for i, lid in enumerate(data.link_ids)}
+    group_cols: list[np.ndarray] = []
+    for g in groups:
+        idx = []
+        for lid in g.links:
+            for arc in (lid, lid + REVERSE_SUFFIX):
+                if arc in link_pos:
+                    idx.extend(form.col["flow"][link_pos[arc]].tolist())
+        group_cols.append(np.array(idx, dtype=np.int64))
+    # rows as lists of (col, coef)
+    order = np.argsort(form.a_row, kind="stable")
+    starts = np.searchsorted(form.a_row[order], np.arange(form.n_rows + 1))
+    row_entries = [
+        (form.a_col[order[starts[r] : starts[r + 1]]], form.a_val[order[starts[r] : starts[r + 1]]])
+        for r in range(form.n_rows)
+    ]
+
+    from corridors.analysis.interdiction import form_bounds
+
+    m = pyo.ConcreteModel(name="expansion")
+    S = range(len(cases))
+    m.G = pyo.Set(initialize=range(len(groups)))
+    m.build = pyo.Var(m.G, domain=pyo.Binary)
+    for g, grp in enumerate(groups):
+        if grp.free:
+            m.build[g].fix(1)
+    m.x = pyo.Var(S, range(form.n_cols), domain=pyo.Reals)
+    m.rows = pyo.ConstraintList()
+    m.couple = pyo.ConstraintList()
+    op: list[Any] = []
+    unmet: list[Any] = []
+    for s, case in enumerate(cases):
+        lo, hi, thr = form_bounds(prep, form, case.avail)
+        rhi = form.row_hi.copy()
+        if form.throughput_rows.size:
+            rhi[form.throughput_rows] = thr
+        for j in range(form.n_cols):
+            m.x[s, j].setlb(None if np.isinf(lo[j]) else float(lo[j]))
+            m.x[s, j].setub(None if np.isinf(hi[j]) else float(hi[j]))
+        for r, (cols, vals) in enumerate(row_entries):
+            expr = sum(float(v) * m.x[s, int(j)] for j, v in zip(cols, vals, strict=True))
+            lo_r, hi_r = form.row_lo[r], rhi[r]
+            if lo_r == hi_r:
+                m.rows.add(expr == float(lo_r))
+            else:
+                m.rows.add(
+                    pyo.inequality(
+                        None if np.isinf(lo_r) else float(lo_r),
+                        expr,
+                        None if np.isinf(hi_r) else float(hi_r),
+                    )
+                )
+        for g, cols in enumerate(group_cols):
+            if groups[g].free:
+                continue
+            for j in cols:
+                if hi[j] > 0:  # x_s,j ≤ x_hi,s,j · build_g
+                    m.couple.add(m.x[s, int(j)] <= float(hi[j]) * m.build[g])
+        nz = np.flatnonzero(form.cost)
+        op.append(sum(float(form.cost[j]) * m.x[s, int(j)] for j in nz) + form.offset)
+        nzu = np.flatnonzero(form.unmet_pj)
+        unmet.append(sum(float(form.unmet_pj[j]) * m.x[s, int(j)] for j in nzu))
+    m.op = pyo.Expression(S, rule=lambda m, s: op[s])
+    m.unmet = pyo.Expression(S, rule=lambda m, s: unmet[s])
+    m.capex = pyo.Expression(expr=sum(float(annual[g]) * m.build[g] for g in m.G))
+    m.capex_total = pyo.Expression(expr=sum(groups[g].capex * m.build[g] for g in m.G))
+    # every objective is built once and only one is active (the persistent solver keeps up)
+    w = _weights(cases)
+    eps = TIE_BREAK_PJ / max(_total_shortage(prep), 1e-12)
+    m.eta = pyo.Var(domain=pyo.Reals)
+    m.eta_u = pyo.Var(domain=pyo.Reals)
+    m.worst = pyo.Constraint(S, rule=lambda m, s: m.eta >= m.op[s])  # η ≥ op_s
+    m.worst_u = pyo.Constraint(S, rule=lambda m, s: m.eta_u >= m.unmet[s] + eps * m.op[s])
+    m.budget_limit = pyo.Param(mutable=True, initialize=float(sum(g.capex for g in groups)) + 1)
+    m.budget = pyo.Constraint(expr=m.capex_total <= m.budget_limit)  # Σ_g capex_g·build_g ≤ B
+    m.obj_expected = pyo.Objective(expr=m.capex + sum(float(w[s]) * m.op[s] for s in S))
+    m.obj_robust = pyo.Objective(expr=m.capex + m.eta)
+    m.obj_eval = pyo.Objective(expr=sum(m.op[s] for s in S))
+    m.obj_front_expected = pyo.Objective(
+        expr=sum(float(w[s]) * (m.unmet[s] + eps * m.op[s]) for s in S) + eps * m.capex
+    )
+    m.obj_front_worst = pyo.Objective(expr=m.eta_u + eps * m.capex)
+    return Planner(prep, groups, cases, m, form, annual)
+
+
+def _weights(cases: Sequence[Case]) -> np.ndarray:
+    w = np.array([c.weight for c in cases], dtype=float)
+    return w / w.sum()
+
+
+OBJECTIVE_NAMES = ("expected", "robust", "eval", "front_expected", "front_worst")
+
+
+def _set_objective(pl: Planner, kind: str) -> None:
+    """Activate one objective: expected | robust | eval (Σ_s op_s: every scenario optimal
+    for fixed builds) | front_expected | front_worst."""
+    for name in OBJECTIVE_NAMES:
+        obj = getattr(pl.model, f"obj_{name}")
+        if name == kind:
+            obj.activate()
+        else:
+            obj.deactivate()
+
+
+def _solve(pl: Planner, time_limit: float | None) -> Any:
+    outcome, pl.opt = solve_milp(pl.model, 0.0, time_limit, 1e-6, False, pl.opt)
+    return outcome
+
+
+def _plan(pl: Planner) -> tuple[int, ...]:
+    return tuple(g for g in pl.model.G if pyo.value(pl.model.build[g]) > 0.5)
+
+
+def evaluate(pl: Planner, plan: Sequence[int], time_limit: float | None = None) -> dict[str, Any]:
+    """Per-scenario optimal cost (USD) and unmet (PJ) with exactly ``plan`` built."""
+    m = pl.model
+    fixed = {g: m.build[g].fixed for g in m.G}
+    for g in m.G:
+        if not pl.groups[g].free:
+            m.build[g].fix(1 if g in plan else 0)
+    _set_objective(pl, "eval")
+    out = _solve(pl, time_limit)
+    ok = out.status == "optimal"
+    res = {
+        "status": out.status,
+        "op": [pyo.value(m.op[s]) / MONEY_SCALE if ok else None for s in range(len(pl.cases))],
+        "unmet": [pyo.value(m.unmet[s]) if ok else None for s in range(len(pl.cases))],
+        "capex_annual": float(sum(pl.annual[g] for g in plan)) / MONEY_SCALE,
+    }
+    for g in m.G:
+        if not fixed[g]:
+            m.build[g].unfix()
+    return res
+
+
+def _summary(pl: Planner, ev: dict[str, Any]) -> dict[str, float | None]:
+    if ev["status"] != "optimal":
+        return {"expected_cost": None, "worst_cost": None}
+    w = _weights(pl.cases)
+    ops = np.array(ev["op"], dtype=float)
+    return {
+        "expected_cost": float(ev["capex_annual"] + w @ ops),
+        "worst_cost": float(ev["capex_annual"] + ops.max()),
+        "expected_unmet": float(w @ np.array(ev["unmet"], dtype=float)),
+        "worst_unmet": float(np.max(ev["unmet"])),
+    }
+
+
+def _links(pl: Planner, plan: Sequence[int]) -> list[str]:
+    out = []
+    for g, grp in enumerate(pl.groups):
+        if g in plan or grp.free:
+            out.extend(grp.links)
+    return out
+
+
+def solve_mode(pl: Planner, kind: str, time_limit: float | None) -> dict[str, Any]:
+    """Solve one objective; evaluate the plan, no build and each build's value."""
+    _set_objective(pl, kind)
+    out = _solve(pl, time_limit)
+    if out.objective is None:
+        return {
+            "build": [],
+            "objective": None,
+            "status": out.status,
+            "gap": out.gap,
+            "bound": out.bound,
+        }
+    plan = _plan(pl)
+    ev = evaluate(pl, plan, time_limit)
+    none = evaluate(pl, (), time_limit)
+    cases = []
+    for s, case in enumerate(pl.cases):
+        cases.append(
+            {
+                "name": case.name,
+                "weight": float(_weights(pl.cases)[s]),
+                "cost": ev["op"][s],
+                "cost_no_build": none["op"][s],
+                "unmet_pj": ev["unmet"][s],
+                "unmet_no_build_pj": none["unmet"][s],
+                "shortfall_avoided_pj": None
+                if ev["unmet"][s] is None or none["unmet"][s] is None
+                else none["unmet"][s] - ev["unmet"][s],
+            }
+        )
+    summ = _summary(pl, ev)
+    key = "expected_cost" if kind == "expected" else "worst_cost"
+    values = []
+    for g in plan:
+        without = evaluate(pl, tuple(x for x in plan if x != g), time_limit)
+        sw = _summary(pl, without)
+        values.append(
+            {
+                "group": pl.groups[g].name,
+                "links": list(pl.groups[g].links),
+                "capex_musd": pl.groups[g].capex,
+                "annual_capex": float(pl.annual[g]) / MONEY_SCALE,
+                "cost_with": summ[key],
+                "cost_without": sw[key],
+                "value": None if sw[key] is None or summ[key] is None else sw[key] - summ[key],
+            }
+        )
+    return {
+        "build": _links(pl, plan),
+        "groups_built": [pl.groups[g].name for g in plan],
+        "objective": out.objective / MONEY_SCALE,
+        "objective_unit": "USD",
+        "status": out.status,
+        "gap": out.gap,
+        "bound": None if out.bound is None else out.bound / MONEY_SCALE,
+        "capex_musd": float(sum(pl.groups[g].capex for g in plan)),
+        "annual_capex": ev["capex_annual"],
+        **summ,
+        "no_build": _summary(pl, none),
+        "scenarios": cases,
+        "value_of_builds": values,
+        "seconds": out.seconds,
+    }
+
+
+def frontier(
+    pl: Planner, budgets: Sequence[float], measure: str, time_limit: float | None
+) -> pd.DataFrame:
+    """Best achievable expected or worst-case shortfall (PJ) for each capital budget."""
+    m = pl.model
+    rows = []
+    unlimited = float(pyo.value(m.budget_limit))
+    for b in budgets:
+        m.budget_limit.set_value(float(b))
+        _set_objective(pl, f"front_{measure}")
+        out = _solve(pl, time_limit)
+        plan = _plan(pl) if out.objective is not None else ()
+        ev = evaluate(pl, plan, time_limit) if out.objective is not None else None
+        summ = _summary(pl, ev) if ev else {}
+        rows.append(
+            {
+                "budget_musd": float(b),
+                "shortfall_pj": summ.get(f"{measure}_unmet"),
+                "measure": measure,
+                "capex_musd": float(sum(pl.groups[g].capex for g in plan)),
+                "build": ";".join(_links(pl, plan)),
+                "status": out.status,
+                "gap": out.gap,
+            }
+        )
+    m.budget_limit.set_value(unlimited)
+    return pd.DataFrame(rows)
+
+
+def plot_frontier(df: pd.DataFrame, path: Path) -> Path:
+    """Step chart of shortfall against capital budget."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    ax.step(df["budget_musd"], df["shortfall_pj"], where="post", marker="o")
+    for r in df.itertuples():
+        if r.build:
+            ax.annotate(
+                r.build.replace(";", "\n"),
+                (r.budget_musd, r.shortfall_pj),
+                fontsize=6,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
+    measure = df["measure"].iloc[0] if len(df) else "worst"
+    ax.set_xlabel("capital budget (USD million)")
+    ax.set_ylabel(
+        f"{measure}-case shortfall (PJ)" if measure == "worst" else "expected shortfall (PJ)"
+    )
+    ax.set_title("Resilience frontier")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
+    fig.savefig(tmp, dpi=150)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+# --------------------------------------------------------------------------- driver
+
+
+@dataclass
+class ExpansionResult:
+    primary: dict[str, Any]
+    mode: str
+    other: dict[str, Any] | None = None
+    frontier: pd.DataFrame | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "build": self.primary["build"],
+            "objective": self.primary["objective"],
+            "status": self.primary["status"],
+            "gap": self.primary["gap"],
+            "mode": self.mode,
+            self.mode if self.mode != "both" else "expected": self.primary,
+            **self.info,
+        }
+        if self.other is not None:
+            out["robust"] = self.other
+        if self.frontier is not None:
+            out["frontier"] = self.frontier.replace({np.nan: None}).to_dict(orient="records")
+        return out
+
+
+def expand(
+    scenario: Scenario | str | Path,
+    *,
+    mode: str = "expected",
+    scenarios: str | None = None,
+    frontier_budgets: Sequence[float] | None = None,
+    measure: str = "worst",
+    discount_rate: float | None = None,
+    lifetime_years: int | None = None,
+    time_limit: float | None = None,
+) -> ExpansionResult:
+    """Choose links to build (see module doc). ``mode``: expected, robust or both."""
+    t0 = time.perf_counter()
+    if mode not in MODES:
+        raise CorridorsError(Problem("", "--mode", f"unknown mode '{mode}'{suggest(mode, MODES)}"))
+    if measure not in MEASURES:
+        raise CorridorsError(
+            Problem("", "--measure", f"unknown measure '{measure}'{suggest(measure, MEASURES)}")
+        )
+    for b in frontier_budgets or ():
+        if not b >= 0:
+            raise CorridorsError(
+                Problem("", "--frontier", f"infeasible budget {b}: budgets must be ≥ 0")
+            )
+    s = scenario if isinstance(scenario, Scenario) else None
+    if s is None:
+        from corridors.io.scenario import load_scenario
+
+        s = load_scenario(scenario)
+    base = prepare(s)
+    groups = candidate_groups(s, base.network.inactive_links)
+    links = tuple(lid for g in groups for lid in g.links)
+    net = s.network.model_dump()
+    net["include_links"] = tuple(dict.fromkeys((*s.network.include_links, *links)))
+    s2 = s.with_updates(network=net)
+    prep = prepare(s2)
+    cases = parse_cases(scenarios, prep)
+    ex = s.expansion
+    r = ex.discount_rate if discount_rate is None else discount_rate
+    n = ex.lifetime_years if lifetime_years is None else lifetime_years
+    if not 0 <= r <= 1 or n < 1:
+        raise CorridorsError(
+            Problem("", "--discount-rate", "discount rate in [0, 1] and lifetime ≥ 1 year")
+        )
+    pl = build_planner(prep, groups, cases, crf(r, n))
+    primary = solve_mode(pl, "robust" if mode == "robust" else "expected", time_limit)
+    other = solve_mode(pl, "robust", time_limit) if mode == "both" else None
+    fr = frontier(pl, frontier_budgets, measure, time_limit) if frontier_budgets else None
+    info = {
+        "candidates": [
+            {"group": g.name, "links": list(g.links), "capex_musd": g.capex, "free": g.free}
+            for g in groups
+        ],
+        "discount_rate": r,
+        "lifetime_years": n,
+        "crf": crf(r, n),
+        "scenarios_count": len(cases),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    return ExpansionResult(primary, mode, other, fr, info)
+
+
+def write_expansion(result: ExpansionResult, out: str | Path) -> list[Path]:
+    """Write expansion.json and, with a frontier, frontier.csv and frontier.png."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise CorridorsError(f"{out}: output path exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "expansion.json"]
+    write_json(out / "expansion.json", result.to_json())
+    if result.frontier is not None:
+        write_csv(out / "frontier.csv", result.frontier)
+        written.append(out / "frontier.csv")
+        written.append(plot_frontier(result.frontier, out / "frontier.png"))
+    return written
+
+
+__all__ = [
+    "ExpansionResult",
+    "crf",
+    "candidate_groups",
+    "expand",
+    "write_expansion",
+    "atomic_write",
+]

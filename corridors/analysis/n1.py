@@ -1,0 +1,154 @@
+"""The EU N-1 infrastructure standard, from the network, next to a flow-based N-1.
+
+Regulation (EU) 2017/1938, Annex II, for a gas importing area (all in mcm/d):
+
+    N-1 [%] = (EPm + Pm + Sm + LNGm − Im) / (Dmax − Deff) × 100        (required ≥ 100 %)
+
+EPm: technical capacity of the pipeline entry points into the area; Pm: production in the
+area; Sm: storage withdrawal capacity; LNGm: LNG send-out (regasification) capacity; Im: the
+single largest of these infrastructures; Dmax: peak-day demand; Deff: demand met by
+market-based demand-side measures. Here the area is every node of one country (ISO3); Dmax is
+the area's annual gas demand from the scenario ÷ 365 × ``peak_factor`` (the scenario has
+annual demand, not a 1-in-20 peak: choose the factor); Pm counts supply entries of the gas
+commodity at nodes inside the area.
+
+The flow-based N-1 re-solves the model once per single element lost (every node, link,
+supplier country and corridor) and reports the largest gas shortfall and the share of gas
+demand still met.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from corridors.analysis.sweep import Case, case_availability
+from corridors.core.availability import ELEMENT_CLASSES, elements
+from corridors.core.session import Prepared
+from corridors.errors import CorridorsError, Problem, suggest
+
+MCM_PER_BCM = 1000.0
+
+
+def _per_day(bcm_per_year: float) -> float:
+    return bcm_per_year * MCM_PER_BCM / 365.0
+
+
+def eu_n1(
+    prep: Prepared,
+    area: str,
+    gas: str = "pipeline_gas",
+    lng: str = "lng",
+    peak_factor: float = 1.0,
+    deff_mcm_d: float = 0.0,
+) -> dict[str, Any]:
+    """The infrastructure N-1 formula for the nodes of country ``area``; see module docs."""
+    s, net = prep.scenario, prep.network
+    countries = set(net.nodes["country"])
+    if area not in countries:
+        raise CorridorsError(
+            Problem("", "--area", f"unknown area '{area}'{suggest(area, countries)}")
+        )
+    if gas not in s.commodities:
+        raise CorridorsError(Problem("", "--gas", f"unknown commodity '{gas}'"))
+    inside = set(net.nodes.index[net.nodes["country"] == area])
+    links = net.links
+    pj = {c: v.pj_per_unit for c, v in s.commodities.items()}
+    unit_to_bcm = pj[gas] / 36.0  # gas units -> bcm (36 PJ per bcm)
+
+    entry = links[
+        (links["commodity"] == gas)
+        & (links["mode"] != "conversion")
+        & links["to"].isin(inside)
+        & ~links["from"].isin(inside)
+    ]
+    ep = {lid: _per_day(float(c) * unit_to_bcm) for lid, c in entry["capacity"].fillna(0).items()}
+    regas = links[
+        (links["mode"] == "conversion")
+        & (links["output_commodity"] == gas)
+        & links["from"].isin(inside)
+    ]
+    lngm = {}
+    for lid, row in regas.iterrows():
+        factor = row["efficiency"] * pj[row["commodity"]] / pj[gas]
+        lngm[lid] = _per_day(float(row["capacity"] or 0.0) * factor * unit_to_bcm)
+    prod = {
+        f"{x.node}": _per_day(x.max * unit_to_bcm)
+        for x in s.supply
+        if x.commodity == gas and x.node in inside
+    }
+    stor = {
+        f"{x.node}": _per_day(x.max_withdrawal * unit_to_bcm)
+        for x in s.storage
+        if x.commodity == gas and x.node in inside
+    }
+    demand_bcm = sum(d.amount for d in s.demand if d.node in inside and d.commodity == gas)
+    demand_bcm *= unit_to_bcm
+    dmax = _per_day(demand_bcm) * peak_factor
+    candidates = {**ep, **lngm, **prod, **stor}
+    im_id = max(candidates, key=candidates.get) if candidates else None
+    im = candidates[im_id] if im_id else 0.0
+    terms = {
+        "EPm": sum(ep.values()),
+        "Pm": sum(prod.values()),
+        "Sm": sum(stor.values()),
+        "LNGm": sum(lngm.values()),
+        "Im": im,
+        "Dmax": dmax,
+        "Deff": deff_mcm_d,
+    }
+    denom = dmax - deff_mcm_d
+    value = (
+        (terms["EPm"] + terms["Pm"] + terms["Sm"] + terms["LNGm"] - im) / denom * 100.0
+        if denom > 0
+        else float("inf")
+    )
+    return {
+        "area": area,
+        "n1_percent": value,
+        "meets_standard": bool(value >= 100.0),
+        "largest_infrastructure": im_id,
+        "terms_mcm_per_day": terms,
+        "peak_factor": peak_factor,
+        "entry_points": ep,
+        "lng_terminals": lngm,
+    }
+
+
+def flow_n1(
+    prep: Prepared, area: str, gas_commodities: tuple[str, ...] = ("pipeline_gas", "lng")
+) -> dict[str, Any]:
+    """Largest single loss, re-solved: the element (any node but demand nodes, link, supplier
+    country or corridor) whose loss leaves most gas demand unmet in ``area`` (PJ), and the
+    share of the area's gas demand still met."""
+    s, net = prep.scenario, prep.network
+    inside = set(net.nodes.index[net.nodes["country"] == area])
+    gas = [c for c in gas_commodities if c in s.commodities]
+    pj = {c: s.commodities[c].pj_per_unit for c in gas}
+    idx = [i for i, (n, c, _a) in enumerate(prep.data.demand) if n in inside and c in gas]
+    demand_pj = sum(prep.data.demand[i][2] * pj[prep.data.demand[i][1]] for i in idx)
+    demand_pj *= float(prep.data.d.sum())
+    # losing the consumers themselves is not an infrastructure loss
+    classes = tuple(c for c in ELEMENT_CLASSES if c != "demand")
+    elems = elements(net, prep.resolver, classes)
+    zero = tuple([0.0] * s.horizon.periods)
+
+    def area_unmet(case: Case) -> float:
+        sol = prep.runner.resolve(case_availability(prep, case))
+        return float(sum(sol.unmet[i].sum() * pj[prep.data.demand[i][1]] for i in idx))
+
+    base_unmet = area_unmet(Case(0, (), ()))
+    worst: tuple[float, str] = (-1.0, "")
+    for i, e in enumerate(elems, start=1):
+        unmet = area_unmet(Case(i, (e.name,), (((e.name,), zero),)))
+        if unmet > worst[0]:
+            worst = (unmet, e.name)
+    met = 1.0 - worst[0] / demand_pj if demand_pj > 0 else 1.0
+    return {
+        "area": area,
+        "gas_demand_pj": demand_pj,
+        "base_unmet_pj": base_unmet,
+        "worst_element": worst[1],
+        "worst_unmet_pj": worst[0],
+        "share_met_percent": 100.0 * met,
+        "elements_tested": len(elems),
+    }

@@ -1,0 +1,189 @@
+"""corridors interdict and corridors expand: the worst losses, what to build against them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from corridors.cli.app import app, out
+from corridors.errors import CorridorsError, Problem
+
+
+@app.command()
+def interdict(
+    ctx: typer.Context,
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    k: Annotated[
+        int | None, typer.Option("--k", help="Lose at most K elements (the worst set).")
+    ] = None,
+    elements: Annotated[
+        str | None,
+        typer.Option("--elements", help="Element classes, as for sweep. Default: all."),
+    ] = None,
+    objective: Annotated[
+        str, typer.Option("--objective", help="unmet (PJ, default) or cost (USD).")
+    ] = "unmet",
+    budget: Annotated[
+        float | None,
+        typer.Option("--budget", help="Attack budget: Σ cost of the lost elements ≤ BUDGET."),
+    ] = None,
+    budget_costs: Annotated[
+        str | None,
+        typer.Option(
+            "--budget-costs",
+            help="Attack costs NAME=COST,... (others cost 1; default: attack_costs in the YAML).",
+        ),
+    ] = None,
+    runners_up: Annotated[
+        int, typer.Option("--runners-up", help="Also list the next N worst sets.")
+    ] = 0,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="MILP time limit, seconds.")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "results/interdiction"
+    ),
+) -> None:
+    """Worst-case loss of at most K elements, solved exactly as one MILP (LP duality).
+
+    Writes DIR/interdiction.json (elements, unmet [PJ], unmet_by_commodity, cost [USD],
+    status, gap, bound, runners_up).
+
+    Example: corridors interdict scenarios/baseline.yaml --k 2 --elements chokepoint,pipeline,supplier
+    """
+    from corridors.analysis.interdiction import interdict as api_interdict
+    from corridors.analysis.interdiction import write_interdiction
+
+    costs = None
+    if budget_costs:
+        costs = {}
+        for part in budget_costs.split(","):
+            name, sep, value = part.partition("=")
+            try:
+                costs[name.strip()] = float(value)
+            except ValueError:
+                raise CorridorsError(
+                    Problem("", "--budget-costs", f"expected NAME=COST, got '{part}'")
+                ) from None
+            if not sep:
+                raise CorridorsError(
+                    Problem("", "--budget-costs", f"expected NAME=COST, got '{part}'")
+                )
+    res = api_interdict(
+        scenario,
+        k,
+        element_classes=elements,
+        objective=objective,
+        budget=budget,
+        attack_costs=costs,
+        runners_up=runners_up,
+        time_limit=time_limit,
+    )
+    path = write_interdiction(res, out_dir)
+    colour = "green" if res.status == "optimal" else "red"
+    out.print(f"[bold]worst loss[/bold]: {', '.join(res.elements) or '(none)'}")
+    out.print(f"  status          [{colour}]{res.status}[/{colour}] (gap {res.gap})")
+    if res.unmet is not None:
+        out.print(f"  unmet demand    {res.unmet:,.1f} PJ")
+        out.print(f"  total cost      {res.cost / 1e9:,.2f} billion USD")
+    for r in res.runners_up:
+        out.print(f"  next: {', '.join(r['elements'])}: {r['unmet']:,.1f} PJ unmet")
+    out.print(f"  {res.n_elements} elements, {res.seconds:.1f} s -> {path}")
+    if res.status != "optimal":
+        raise typer.Exit(1)
+
+
+@app.command()
+def expand(
+    ctx: typer.Context,
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    mode: Annotated[
+        str, typer.Option("--mode", help="expected (stochastic), robust (worst case) or both.")
+    ] = "expected",
+    scenarios: Annotated[
+        str | None,
+        typer.Option(
+            "--scenarios",
+            help="n1:CLASSES = every single loss of those element classes plus no loss, "
+            "equally weighted. Default: expansion.scenarios in the YAML.",
+        ),
+    ] = None,
+    frontier_budgets: Annotated[
+        str | None,
+        typer.Option(
+            "--frontier", help="Resilience frontier at capital budgets B1,B2,... (USD million)."
+        ),
+    ] = None,
+    measure: Annotated[
+        str, typer.Option("--measure", help="Frontier shortfall: worst or expected.")
+    ] = "worst",
+    discount_rate: Annotated[
+        float | None, typer.Option("--discount-rate", help="For annualising capex (default 0.08).")
+    ] = None,
+    lifetime: Annotated[
+        int | None, typer.Option("--lifetime", help="Asset lifetime, years (default 30).")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="MILP time limit, seconds.")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "results/expansion"
+    ),
+) -> None:
+    """Choose planned/candidate links to build against disruption scenarios (MILP).
+
+    Writes DIR/expansion.json (build, objective, status, gap, per-scenario cost and shortfall
+    avoided, value of each build) and, with --frontier, DIR/frontier.csv and DIR/frontier.png.
+
+    Example: corridors expand scenarios/baseline.yaml --mode both --scenarios n1:chokepoint,pipeline --frontier 0,10000,40000
+    """
+    from corridors.analysis.expansion import expand as api_expand
+    from corridors.analysis.expansion import write_expansion
+
+    budgets = None
+    if frontier_budgets:
+        try:
+            budgets = [float(b) for b in frontier_budgets.split(",") if b.strip()]
+        except ValueError:
+            raise CorridorsError(
+                Problem("", "--frontier", f"expected numbers B1,B2,..., got '{frontier_budgets}'")
+            ) from None
+    res = api_expand(
+        scenario,
+        mode=mode,
+        scenarios=scenarios,
+        frontier_budgets=budgets,
+        measure=measure,
+        discount_rate=discount_rate,
+        lifetime_years=lifetime,
+        time_limit=time_limit,
+    )
+    paths = write_expansion(res, out_dir)
+    plans = [("expected" if mode != "robust" else "robust", res.primary)]
+    if res.other is not None:
+        plans.append(("robust", res.other))
+    bad = False
+    for name, p in plans:
+        colour = "green" if p["status"] == "optimal" else "red"
+        bad |= p["status"] != "optimal"
+        out.print(
+            f"[bold]{name}[/bold]: build {', '.join(p['build']) or 'nothing'} "
+            f"([{colour}]{p['status']}[/{colour}], gap {p['gap']})"
+        )
+        if p["objective"] is not None:
+            out.print(
+                f"  objective {p['objective'] / 1e9:,.2f} billion USD; expected cost "
+                f"{p['expected_cost'] / 1e9:,.2f}, worst {p['worst_cost'] / 1e9:,.2f} billion USD"
+            )
+            for v in p["value_of_builds"]:
+                out.print(f"  value of {v['group']}: {v['value'] / 1e9:,.2f} billion USD")
+    if res.frontier is not None:
+        for r in res.frontier.itertuples():
+            out.print(
+                f"  budget {r.budget_musd:>10,.0f} M USD: {r.shortfall_pj:,.1f} PJ ({r.build or '-'})"
+            )
+    out.print(f"  -> {', '.join(str(p) for p in paths)}")
+    if bad:
+        raise typer.Exit(1)

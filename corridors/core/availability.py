@@ -1,0 +1,331 @@
+"""Disruption events -> availability factors on links, nodes and supplies.
+
+An event keeps ``capacity_factor`` of its targets' capacity during its window. A node target
+(a chokepoint, port, border, ...) limits the node's throughput and every arc into or out of it,
+so closing a strait cuts every lane through it; a supply node's exports are cut too. A link
+target cuts the link (both directions of a bidirectional link); a corridor target cuts every
+link tagged with it; a country target (ISO 3166-1 alpha-3) cuts the supplies of that country.
+Overlapping events multiply. An event with a ``probability`` is a possible event: it is not
+applied to a plain run, only sampled by Monte Carlo (see :func:`sample_events`). A window given as dates covers a period partly: the period keeps
+``1 - (1 - factor) * overlap``, with ``overlap`` the covered fraction of the period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from corridors.errors import Problem, ScenarioError, suggest
+from corridors.io.network import REVERSE_SUFFIX, Network
+from corridors.io.scenario import Disruption, Scenario
+
+TARGET_KINDS = ("node", "link", "corridor", "country")
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The model elements one target name resolves to (row indices)."""
+
+    nodes: tuple[int, ...] = ()
+    links: tuple[int, ...] = ()
+    supplies: tuple[int, ...] = ()
+
+
+@dataclass
+class Availability:
+    """Capacity factors in [0, 1]: ``link[l, t]``, ``node[n, t]``, ``supply[s, t]``."""
+
+    link: np.ndarray
+    node: np.ndarray
+    supply: np.ndarray
+
+    @classmethod
+    def full(cls, n_links: int, n_nodes: int, n_supplies: int, periods: int) -> Availability:
+        return cls(
+            link=np.ones((n_links, periods)),
+            node=np.ones((n_nodes, periods)),
+            supply=np.ones((n_supplies, periods)),
+        )
+
+    def copy(self) -> Availability:
+        return Availability(self.link.copy(), self.node.copy(), self.supply.copy())
+
+
+class TargetResolver:
+    """Resolves target names (``malacca``, ``corridor:west``, ``RUS``, ...) to elements."""
+
+    def __init__(self, scenario: Scenario, network: Network):
+        self.link_ids = list(network.links.index)
+        self.node_ids = list(network.nodes.index)
+        link_pos = {lid: i for i, lid in enumerate(self.link_ids)}
+        node_pos = {nid: i for i, nid in enumerate(self.node_ids)}
+        links = network.links
+        supply_nodes = [s.node for s in scenario.supply]
+        countries = network.nodes["country"].to_dict()
+        self.names: dict[str, dict[str, Targets]] = {k: {} for k in TARGET_KINDS}
+        incident: dict[str, list[int]] = defaultdict(list)
+        for i, (a, b) in enumerate(zip(links["from"], links["to"], strict=True)):
+            incident[a].append(i)
+            if b != a:
+                incident[b].append(i)
+        supplies_at: dict[str, list[int]] = defaultdict(list)
+        for i, n in enumerate(supply_nodes):
+            supplies_at[n].append(i)
+        for nid in self.node_ids:
+            self.names["node"][nid] = Targets(
+                (node_pos[nid],), tuple(incident.get(nid, ())), tuple(supplies_at.get(nid, ()))
+            )
+        for base in links["base_id"].unique():
+            idx = [link_pos[base]] if base in link_pos else []
+            if base + REVERSE_SUFFIX in link_pos:
+                idx.append(link_pos[base + REVERSE_SUFFIX])
+            self.names["link"][base] = Targets(links=tuple(idx))
+        by_corridor: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(links["corridor"]):
+            if isinstance(c, str):
+                by_corridor[c].append(i)
+        for corridor, idx in by_corridor.items():
+            self.names["corridor"][corridor] = Targets(links=tuple(idx))
+        by_country: dict[str, list[int]] = defaultdict(list)
+        for i, node in enumerate(supply_nodes):
+            c = countries.get(node)
+            if c is not None:
+                by_country[c].append(i)
+        for c, idx in by_country.items():
+            self.names["country"][c] = Targets(supplies=tuple(idx))
+
+    def all_names(self) -> list[str]:
+        return sorted({n for table in self.names.values() for n in table})
+
+    def resolve(self, name: str) -> Targets:
+        """The elements ``name`` stands for; raises ``KeyError`` with a helpful message."""
+        if ":" in name:
+            kind, _, ident = name.partition(":")
+            if kind not in self.names:
+                raise KeyError(f"unknown target kind '{kind}'{suggest(kind, TARGET_KINDS)}")
+            if ident not in self.names[kind]:
+                raise KeyError(f"unknown {kind} '{ident}'{suggest(ident, self.names[kind])}")
+            return self.names[kind][ident]
+        hits = [k for k in TARGET_KINDS if name in self.names[k]]
+        if not hits:
+            raise KeyError(
+                f"unknown target '{name}'{suggest(name, self.all_names())}: "
+                "name a node, link, corridor or supplier country"
+            )
+        if len(hits) > 1:
+            options = ", ".join(f"'{k}:{name}'" for k in hits)
+            raise KeyError(f"target '{name}' is ambiguous: write {options}")
+        return self.names[hits[0]][name]
+
+
+def _window(event: Disruption, scenario: Scenario) -> np.ndarray:
+    """Fraction of each period covered by the event's window."""
+    h = scenario.horizon
+    cover = np.zeros(h.periods)
+    if isinstance(event.start, dt.date) or isinstance(event.end, dt.date):
+        assert h.start is not None
+        t0 = np.arange(h.periods) * h.period_days
+        t1 = t0 + h.period_days
+        s = _offset_days(event.start, h.start, h.period_days, 0.0)
+        e = _offset_days(event.end, h.start, h.period_days, h.periods * h.period_days, end=True)
+        cover = np.clip(np.minimum(t1, e) - np.maximum(t0, s), 0, None) / h.period_days
+        return cover
+    first = (event.start or 1) - 1
+    last = event.end or h.periods
+    cover[first:last] = 1.0
+    return cover
+
+
+def _offset_days(
+    value: int | dt.date | None,
+    start: dt.date,
+    period_days: float,
+    default: float,
+    end: bool = False,
+) -> float:
+    if value is None:
+        return default
+    if isinstance(value, dt.date):
+        return (value - start).days + (1.0 if end else 0.0)
+    return (value - (0 if end else 1)) * period_days
+
+
+def window_problems(scenario: Scenario) -> list[Problem]:
+    """Date windows that fall outside the horizon."""
+    out = []
+    h = scenario.horizon
+    for i, ev in enumerate(scenario.disruptions):
+        file, ekey = scenario.event_location(i)
+        for key in ("start", "end"):
+            v = getattr(ev, key)
+            if isinstance(v, dt.date) and h.start is not None:
+                last = h.start + dt.timedelta(days=h.periods * h.period_days - 1)
+                if not h.start <= v <= last:
+                    out.append(
+                        Problem(
+                            file,
+                            f"{ekey}.{key}",
+                            f"date {v} is outside the horizon ({h.start} to {last})",
+                        )
+                    )
+        s, e = ev.start, ev.end
+        if s is not None and e is not None and type(s) is type(e) and s > e:  # type: ignore[operator]
+            out.append(Problem(file, ekey, f"start ({s}) is after end ({e})"))
+    return out
+
+
+def availability(
+    scenario: Scenario, network: Network, resolver: TargetResolver | None = None
+) -> Availability:
+    """Availability factors for the scenario's disruption events.
+
+    Raises :class:`ScenarioError` naming every event with an unknown target (with a
+    suggestion) or a window outside the horizon.
+    """
+    resolver = resolver or TargetResolver(scenario, network)
+    problems = window_problems(scenario)
+    avail = Availability.full(
+        len(network.links), len(network.nodes), len(scenario.supply), scenario.horizon.periods
+    )
+    for i, ev in enumerate(scenario.disruptions):
+        resolved = []
+        for name in ev.targets:
+            try:
+                resolved.append(resolver.resolve(name))
+            except KeyError as exc:
+                file, ekey = scenario.event_location(i)
+                problems.append(Problem(file, f"{ekey}.target", str(exc.args[0])))
+        if problems:
+            continue
+        if ev.probability is not None:
+            continue  # a possible event: sampled by Monte Carlo, not applied to every run
+        factor = 1.0 - (1.0 - ev.capacity_factor) * _window(ev, scenario)
+        for tg in resolved:
+            apply_factor(avail, tg, factor)
+    if problems:
+        raise ScenarioError(problems)
+    return avail
+
+
+def apply_factor(avail: Availability, targets: Targets, factor: np.ndarray | float) -> None:
+    """Multiply the availability of ``targets`` by ``factor`` (scalar or per period), in place."""
+    if targets.links:
+        avail.link[list(targets.links)] *= factor
+    if targets.nodes:
+        avail.node[list(targets.nodes)] *= factor
+    if targets.supplies:
+        avail.supply[list(targets.supplies)] *= factor
+
+
+# --------------------------------------------------------------------------- element catalog
+
+LINK_MODES = ("pipeline", "sea", "rail", "conversion")
+NODE_KINDS = ("chokepoint", "port", "border", "terminal", "junction", "supply", "demand", "storage")
+GROUP_CLASSES = ("supplier", "corridor")
+ELEMENT_CLASSES = LINK_MODES + NODE_KINDS + GROUP_CLASSES
+
+
+@dataclass(frozen=True)
+class Element:
+    """Something that can be lost: a link, a node, a supplier country or a corridor."""
+
+    name: str
+    """Target name as a user writes it (``kind:id`` where a plain id would be ambiguous)."""
+    cls: str
+    """Element class: a link mode, a node kind, ``supplier`` or ``corridor``."""
+    targets: Targets
+
+
+def parse_classes(spec: str | None) -> tuple[str, ...]:
+    """``"chokepoint,pipeline"`` -> classes; ``None``/``"all"`` -> every class."""
+    if spec is None or spec.strip() in ("", "all"):
+        return ELEMENT_CLASSES
+    out = []
+    for part in spec.split(","):
+        part = part.strip()
+        if part not in ELEMENT_CLASSES:
+            raise ScenarioError(
+                [
+                    Problem(
+                        "",
+                        "--elements",
+                        f"unknown element class '{part}'{suggest(part, ELEMENT_CLASSES)}; "
+                        f"choose from {', '.join(ELEMENT_CLASSES)}",
+                    )
+                ]
+            )
+        out.append(part)
+    return tuple(dict.fromkeys(out))
+
+
+def elements(network: Network, resolver: TargetResolver, classes: tuple[str, ...]) -> list[Element]:
+    """Every element of the given classes, in a stable order (class, then id)."""
+
+    def name(kind: str, ident: str) -> str:
+        hits = [k for k in TARGET_KINDS if ident in resolver.names[k]]
+        return ident if hits == [kind] else f"{kind}:{ident}"
+
+    out: list[Element] = []
+    links = network.links[~network.links.index.str.endswith(REVERSE_SUFFIX)]
+    nodes = network.nodes
+    for cls in classes:
+        if cls in LINK_MODES:
+            for lid in sorted(links.index[links["mode"] == cls]):
+                out.append(Element(name("link", lid), cls, resolver.names["link"][lid]))
+        elif cls in NODE_KINDS:
+            for nid in sorted(nodes.index[nodes["kind"] == cls]):
+                out.append(Element(name("node", nid), cls, resolver.names["node"][nid]))
+        elif cls == "supplier":
+            for c in sorted(resolver.names["country"]):
+                out.append(Element(name("country", c), cls, resolver.names["country"][c]))
+        elif cls == "corridor":
+            for c in sorted(resolver.names["corridor"]):
+                out.append(Element(name("corridor", c), cls, resolver.names["corridor"][c]))
+    return out
+
+
+@dataclass(frozen=True)
+class SampledEvent:
+    """One event drawn in one Monte Carlo run: target names and per-period factors."""
+
+    names: tuple[str, ...]
+    factor: tuple[float, ...]
+
+
+def possible_events(scenario: Scenario) -> list[tuple[int, Disruption]]:
+    """The scenario's events that carry a probability (Monte Carlo candidates)."""
+    return [(i, d) for i, d in enumerate(scenario.disruptions) if d.probability is not None]
+
+
+def sample_events(scenario: Scenario, n: int, seed: int) -> list[list[SampledEvent]]:
+    """Draw ``n`` runs. In each, event i happens with its ``probability``; it starts at a
+    uniformly drawn day of the horizon and lasts ``duration_days`` (default: the whole
+    horizon), keeping ``capacity_factor`` meanwhile. Runs are drawn up front from one seeded
+    generator, so results do not depend on how runs are spread over workers.
+    """
+    rng = np.random.default_rng(seed)
+    h = scenario.horizon
+    total = h.periods * h.period_days
+    t0 = np.arange(h.periods) * h.period_days
+    t1 = t0 + h.period_days
+    events = possible_events(scenario)
+    runs: list[list[SampledEvent]] = []
+    for _ in range(n):
+        happened = rng.random(len(events))
+        starts = rng.random(len(events)) * total
+        run: list[SampledEvent] = []
+        for (_i, ev), u, s in zip(events, happened, starts, strict=True):
+            if u >= (ev.probability or 0.0):
+                continue
+            if ev.duration_days is None:
+                s, e = 0.0, total
+            else:
+                e = min(total, s + ev.duration_days)
+            cover = np.clip(np.minimum(t1, e) - np.maximum(t0, s), 0, None) / h.period_days
+            factor = 1.0 - (1.0 - ev.capacity_factor) * cover
+            run.append(SampledEvent(ev.targets, tuple(float(x) for x in factor)))
+        runs.append(run)
+    return runs

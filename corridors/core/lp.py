@@ -1,0 +1,574 @@
+"""The formulation: a multi-commodity, multi-period min-cost flow with priced shortfall.
+
+Sets: links l (one commodity c_l each, output commodity o_l), nodes n, commodities c,
+periods t of length d_t years, supplies s, demands k, storages j.
+
+The model is stated once, as a sparse LP (:func:`assemble`): each constraint family is built by
+one function whose docstring gives its equation, vectorised over links and periods. HiGHS is
+handed that LP directly; the Pyomo model (:func:`build_pyomo`) is built row by row from the same
+arrays when something needs Pyomo (policy constraints, the elastic diagnosis, cross-checks).
+The model is built once; a disruption only changes variable bounds (:func:`set_bounds`).
+
+Money is carried in the model in million USD (``MONEY_SCALE``) to keep coefficients near 1;
+results are converted back to USD.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from corridors.core.availability import Availability
+from corridors.io.network import Network
+from corridors.io.scenario import Scenario
+from corridors.units import conversion_factor, period_years
+
+if TYPE_CHECKING:  # Pyomo is imported only where the Pyomo model is built (build_pyomo)
+    import pyomo.environ as pyo
+
+MONEY_SCALE = 1.0e-6  # USD -> million USD inside the model
+
+
+@dataclass
+class ModelData:
+    """Arrays the model is built from (one row per link, node, supply, demand, storage)."""
+
+    periods: int
+    d: np.ndarray  # period lengths, years
+    discount: np.ndarray  # discount factor of each period
+    link_ids: list[str]
+    link_from: list[str]
+    link_to: list[str]
+    link_com: list[str]
+    link_out: list[str]
+    link_factor: np.ndarray  # output units per input unit
+    link_cap: np.ndarray  # units/yr, nan = unlimited
+    link_cost: np.ndarray  # USD per unit (transport)
+    link_emis: np.ndarray  # t CO2e per unit carried
+    node_ids: list[str]
+    node_cap: np.ndarray  # PJ/yr, nan = unlimited
+    pj: dict[str, float]
+    shortage: dict[str, float]
+    carbon_price: float
+    supply: list[tuple[str, str, float, float, float]]  # node, commodity, min, max, price
+    demand: list[tuple[str, str, float]]  # node, commodity, amount
+    storage: list[tuple[str, str, float, float, float, float, float]]
+    # node, commodity, capacity, initial, max_withdrawal, max_injection, final_min
+    balance_keys: list[tuple[str, str]] = field(default_factory=list)
+    capped_nodes: list[int] = field(default_factory=list)
+    """Nodes with a throughput limit and at least one link in (rows of ``throughput``)."""
+    static: dict[str, np.ndarray] = field(default_factory=dict)
+    """Cache of :func:`_static`."""
+
+
+def model_data(scenario: Scenario, network: Network) -> ModelData:
+    """Collect the arrays the formulation needs from a scenario and its network."""
+    links = network.links
+    com = scenario.commodities
+    pj = {c: v.pj_per_unit for c, v in com.items()}
+    factor = np.array(
+        [
+            conversion_factor(e, pj[ci], pj[co])
+            for e, ci, co in zip(
+                links["efficiency"], links["commodity"], links["output_commodity"], strict=True
+            )
+        ]
+    )
+    ef = scenario.emission_factors
+    # t CO2e per unit = tonnes/unit * km * g/(t km) * 1e-6 t/g
+    emis = np.array(
+        [
+            com[c].tonnes_per_unit * km * ef.get(mode, {}).get(c, 0.0) * 1e-6
+            for c, km, mode in zip(
+                links["commodity"], links["length_km"], links["mode"], strict=True
+            )
+        ]
+    )
+    cap = links["capacity"].astype(float).to_numpy()
+    node_cap = network.nodes["capacity"].astype(float).to_numpy()
+    d = np.full(scenario.horizon.periods, period_years(scenario.horizon.period_days))
+    starts = np.concatenate([[0.0], np.cumsum(d)[:-1]])
+    data = ModelData(
+        periods=scenario.horizon.periods,
+        d=d,
+        discount=(1.0 + scenario.discount_rate) ** (-starts),
+        link_ids=list(links.index),
+        link_from=list(links["from"]),
+        link_to=list(links["to"]),
+        link_com=list(links["commodity"]),
+        link_out=list(links["output_commodity"]),
+        link_factor=factor,
+        link_cap=cap,
+        link_cost=links["cost"].astype(float).to_numpy(),
+        link_emis=emis,
+        node_ids=list(network.nodes.index),
+        node_cap=node_cap,
+        pj=pj,
+        shortage={c: v.shortage_cost for c, v in com.items()},
+        carbon_price=scenario.carbon_price,
+        supply=[(s.node, s.commodity, s.min, s.max, s.price) for s in scenario.supply],
+        demand=[(k.node, k.commodity, k.amount) for k in scenario.demand],
+        storage=[
+            (
+                j.node,
+                j.commodity,
+                j.capacity,
+                j.initial,
+                j.max_withdrawal,
+                j.max_injection,
+                j.initial if j.final_min is None else j.final_min,
+            )
+            for j in scenario.storage
+        ],
+    )
+    keys: set[tuple[str, str]] = set()
+    for i in range(len(data.link_ids)):
+        keys.add((data.link_from[i], data.link_com[i]))
+        keys.add((data.link_to[i], data.link_out[i]))
+    for n, c, *_ in data.supply + data.demand + data.storage:  # type: ignore[operator]
+        keys.add((n, c))
+    data.balance_keys = sorted(keys)
+    has_inflow = set(data.link_to)
+    data.capped_nodes = [
+        i for i, c in enumerate(node_cap) if np.isfinite(c) and data.node_ids[i] in has_inflow
+    ]
+    return data
+
+
+#: Column families, in the order their columns are laid out in the LP (each row-major over
+#: (index, period)).
+FAMILIES = ("flow", "supply", "unmet", "withdraw", "inject", "level")
+
+
+@dataclass
+class Rows:
+    """One constraint family in coordinate form: ``lo_r ≤ Σ vals·x[cols] ≤ hi_r`` for each of
+    its rows r (``rows`` numbers them from 0 within the family, in the row-major order of
+    ``shape``: (index, period), or (index,) for a family with one row per index)."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    shape: tuple[int, ...]
+
+
+@dataclass
+class LinearProgram:
+    """The model as one sparse LP:
+
+        min c·x   s.t.   row_lo ≤ A·x ≤ row_hi,   lb ≤ x ≤ ub
+
+    Columns are laid out family by family in :data:`FAMILIES` order: ``col[name][i, t]`` is the
+    column of variable ``name[i, t]``. Rows: ``row["balance"]`` (B, T), ``row["throughput"]``
+    (capped nodes, T), ``row["storage_balance"]`` (J, T), ``row["storage_final"]`` (J,).
+    Column bounds and the throughput rows' upper limits are what a disruption changes: they come
+    from :func:`bound_arrays`, not from here (``row_hi`` of a throughput row is +inf).
+    ``A`` is stored compressed by column (``start``, ``index``, ``value``), the form HiGHS takes.
+
+    This is the single statement of the formulation: the HiGHS model is passed these arrays,
+    and the Pyomo model (:func:`build_pyomo`) is built row by row from them.
+    """
+
+    num_col: int
+    num_row: int
+    cost: np.ndarray
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    col: dict[str, np.ndarray]
+    row: dict[str, np.ndarray]
+
+    def by_row(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A compressed by row: (row start, column index, value)."""
+        counts = np.diff(self.start)
+        cols = np.repeat(np.arange(self.num_col, dtype=np.int64), counts)
+        order = np.argsort(self.index, kind="stable")
+        rstart = np.zeros(self.num_row + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.index, minlength=self.num_row), out=rstart[1:])
+        return rstart, cols[order], self.value[order]
+
+
+def _columns(data: ModelData) -> dict[str, np.ndarray]:
+    """Column index of every variable: flow[l,t] (units of c_l), supply[s,t], unmet[k,t],
+    withdraw[j,t], inject[j,t], level[j,t], all non-negative."""
+    T = data.periods
+    sizes = {
+        "flow": len(data.link_ids),
+        "supply": len(data.supply),
+        "unmet": len(data.demand),
+        "withdraw": len(data.storage),
+        "inject": len(data.storage),
+        "level": len(data.storage),
+    }
+    col: dict[str, np.ndarray] = {}
+    offset = 0
+    for name in FAMILIES:
+        n = sizes[name]
+        col[name] = offset + np.arange(n * T, dtype=np.int64).reshape(n, T)
+        offset += n * T
+    return col
+
+
+Coords = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _per_period(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray | float, T: int) -> Coords:
+    """Coordinates (row, column, value) of one term repeated over the periods: the term of
+    row r, column cols[r, t] and value vals (one per r, or one for all) goes to row r·T + t."""
+    r = rows.astype(np.int64)[:, None] * T + np.arange(T)
+    v = np.asarray(vals, dtype=float)
+    v = np.broadcast_to(v.reshape(-1, 1) if v.ndim else v, r.shape)
+    return r.ravel(), cols.ravel(), v.ravel()
+
+
+def _stack(parts: list[Coords], lo: np.ndarray, hi: np.ndarray, shape: tuple[int, ...]) -> Rows:
+    """One family's terms stacked into :class:`Rows`."""
+    if not parts:
+        z = np.zeros(0, dtype=np.int64)
+        return Rows(z, z, np.zeros(0), lo, hi, shape)
+    r, c, v = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    return Rows(r, c, v, lo, hi, shape)
+
+
+def _balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
+    """Commodity balance at every node n, commodity c and period t (row b·T + t, b = (n, c)):
+
+        Σ_s supply[s,t] + Σ_{l into n, o_l = c} η_l·flow[l,t] − Σ_{l out of n, c_l = c} flow[l,t]
+          + withdraw[j,t] − inject[j,t] + unmet[k,t] = demand_k · d_t
+
+    η_l converts units: η_l = efficiency_l · PJ(c_l) / PJ(o_l).
+    """
+    T = data.periods
+    pos = {k: i for i, k in enumerate(data.balance_keys)}
+
+    def rows_of(pairs: list[tuple[str, str]]) -> np.ndarray:
+        return np.array([pos[p] for p in pairs], dtype=np.int64)
+
+    r_in = rows_of(list(zip(data.link_to, data.link_out, strict=True)))
+    r_out = rows_of(list(zip(data.link_from, data.link_com, strict=True)))
+    r_sup = rows_of([(n, c) for n, c, *_ in data.supply])
+    r_dem = rows_of([(n, c) for n, c, _a in data.demand])
+    r_st = rows_of([(n, c) for n, c, *_ in data.storage])
+    parts = [
+        _per_period(r_in, col["flow"], data.link_factor, T),
+        _per_period(r_out, col["flow"], -1.0, T),
+        _per_period(r_sup, col["supply"], 1.0, T),
+        _per_period(r_dem, col["unmet"], 1.0, T),
+        _per_period(r_st, col["withdraw"], 1.0, T),
+        _per_period(r_st, col["inject"], -1.0, T),
+    ]
+    rhs = np.zeros(len(pos) * T)
+    amount = np.array([a for *_, a in data.demand], dtype=float)
+    np.add.at(rhs, (r_dem[:, None] * T + np.arange(T)).ravel(), (amount[:, None] * data.d).ravel())
+    return _stack(parts, rhs, rhs.copy(), (len(pos), T))
+
+
+def _throughput(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
+    """Node throughput limit (chokepoints) in energy terms, for nodes n with a capacity and at
+    least one link in (row k·T + t, k = position of n in ``capped_nodes``):
+
+        Σ_{l into n} PJ(c_l)·flow[l,t] ≤ cap_n · a_n,t · d_t      (cap_n in PJ per year)
+
+    The right-hand side is a bound set by :func:`bound_arrays` (``node_limit``), so that
+    disruptions change it without a rebuild.
+    """
+    T = data.periods
+    pos = {data.node_ids[n]: k for k, n in enumerate(data.capped_nodes)}
+    into = np.array([pos.get(n, -1) for n in data.link_to], dtype=np.int64)
+    sel = np.flatnonzero(into >= 0)
+    pj = np.array([data.pj[data.link_com[i]] for i in sel], dtype=float)
+    n_rows = len(data.capped_nodes) * T
+    parts = [_per_period(into[sel], col["flow"][sel], pj, T)] if sel.size else []
+    shape = (len(data.capped_nodes), T)
+    return _stack(parts, np.full(n_rows, -np.inf), np.full(n_rows, np.inf), shape)
+
+
+def _storage_balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
+    """Strategic storage j, level at the end of each period (row j·T + t):
+
+        level[j,t] − level[j,t−1] − inject[j,t] + withdraw[j,t] = 0    (t > 0)
+        level[j,0] − inject[j,0] + withdraw[j,0] = initial_j
+    with 0 ≤ level ≤ capacity_j, withdraw ≤ rate_out_j·d_t, inject ≤ rate_in_j·d_t (bounds).
+    """
+    T = data.periods
+    J = np.arange(len(data.storage), dtype=np.int64)
+    parts = [
+        _per_period(J, col["level"], 1.0, T),
+        _per_period(J, col["inject"], -1.0, T),
+        _per_period(J, col["withdraw"], 1.0, T),
+    ]
+    if T > 1:
+        prev = (J[:, None] * T + np.arange(1, T)).ravel()
+        parts.append((prev, col["level"][:, :-1].ravel(), np.full(prev.size, -1.0)))
+    rhs = np.zeros(len(J) * T)
+    rhs[J * T] = [j[3] for j in data.storage]
+    return _stack(parts, rhs, rhs.copy(), (len(J), T))
+
+
+def _storage_final(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
+    """Reserves left at the end of the horizon (row j):  level[j,T−1] ≥ final_min_j."""
+    J = np.arange(len(data.storage), dtype=np.int64)
+    final = np.array([j[6] for j in data.storage], dtype=float)
+    parts = [(J, col["level"][:, -1].ravel(), np.ones(len(J)))] if len(J) else []
+    return _stack(parts, final, np.full(len(J), np.inf), (len(J),))
+
+
+def _objective(data: ModelData, col: dict[str, np.ndarray], num_col: int) -> np.ndarray:
+    """Cost vector c of the objective, million USD, discounted to the start of the horizon:
+
+        min Σ_t δ_t [ Σ_s price_s·supply[s,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
+                      + Σ_k shortage_c(k)·unmet[k,t] ]
+
+    with e_l = tonnes per unit · length_l · emission factor(mode_l, c_l) (t CO2e per unit)
+    and δ_t = (1 + r)^(−start of period t in years). With one period δ = 1. Discounting also
+    makes the model draw reserves as early as needed (a later shortfall costs less), so that
+    survival times are well defined.
+    """
+    dis = MONEY_SCALE * data.discount[None, :]
+    c = np.zeros(num_col)
+    unit = data.link_cost + data.carbon_price * data.link_emis
+    c[col["flow"]] = dis * unit[:, None]
+    price = np.array([s[4] for s in data.supply], dtype=float)
+    c[col["supply"]] = dis * price[:, None]
+    short = np.array([data.shortage[k[1]] for k in data.demand], dtype=float)
+    c[col["unmet"]] = dis * short[:, None]
+    return c
+
+
+#: Row families, in the order their rows are laid out in the LP.
+ROW_FAMILIES = (
+    ("balance", _balance),
+    ("throughput", _throughput),
+    ("storage_balance", _storage_balance),
+    ("storage_final", _storage_final),
+)
+
+
+def assemble(data: ModelData) -> LinearProgram:
+    """Assemble the LP of :class:`LinearProgram` from the model data, vectorised (no Python
+    loop over variables or rows). Coefficients of the same (row, column) are summed."""
+    col = _columns(data)
+    num_col = sum(c.size for c in col.values())
+    fam_rows, rr, cc, vv, lo, hi = {}, [], [], [], [], []
+    offset = 0
+    for name, family in ROW_FAMILIES:
+        part = family(data, col)
+        n = len(part.lo)
+        fam_rows[name] = offset + np.arange(n, dtype=np.int64).reshape(part.shape)
+        rr.append(part.rows + offset)
+        cc.append(part.cols)
+        vv.append(part.vals)
+        lo.append(part.lo)
+        hi.append(part.hi)
+        offset += n
+    r, c, v = np.concatenate(rr), np.concatenate(cc), np.concatenate(vv)
+    order = np.lexsort((r, c))
+    r, c, v = r[order], c[order], v[order]
+    if len(c):  # sum duplicates (a link whose two ends share one balance row)
+        first = np.ones(len(c), dtype=bool)
+        first[1:] = (c[1:] != c[:-1]) | (r[1:] != r[:-1])
+        at = np.flatnonzero(first)
+        v, r, c = np.add.reduceat(v, at), r[at], c[at]
+        keep = v != 0.0
+        r, c, v = r[keep], c[keep], v[keep]
+    start = np.zeros(num_col + 1, dtype=np.int64)
+    np.cumsum(np.bincount(c, minlength=num_col), out=start[1:])
+    return LinearProgram(
+        num_col=num_col,
+        num_row=offset,
+        cost=_objective(data, col, num_col),
+        row_lo=np.concatenate(lo),
+        row_hi=np.concatenate(hi),
+        start=start,
+        index=r.astype(np.int32),
+        value=v,
+        col=col,
+        row=fam_rows,
+    )
+
+
+@dataclass
+class BuiltModel:
+    """The model of one scenario, built once: its data, its LP, and the bounds last set.
+
+    ``model`` is the same LP as a Pyomo model, built on first use (policy constraints, the
+    elastic diagnosis and the cross-checks need it); a plain solve hands ``lp`` to HiGHS
+    directly (see :class:`corridors.core.solve.Runner`).
+    """
+
+    data: ModelData
+    lp: LinearProgram
+    bounds: dict[str, np.ndarray] = field(default_factory=dict)
+    """The bounds last set (see :func:`set_bounds`)."""
+    _model: pyo.ConcreteModel | None = None
+
+    @property
+    def model(self) -> pyo.ConcreteModel:
+        if self._model is None:
+            self._model = build_pyomo(self.lp, self.data)
+            if self.bounds:
+                _set_pyomo_bounds(self._model, self.bounds)
+        return self._model
+
+    @property
+    def has_pyomo(self) -> bool:
+        """True once the Pyomo model exists (it may then hold constraints the LP has not)."""
+        return self._model is not None
+
+
+def _add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Variable families of :func:`_columns` as indexed Pyomo variables, all non-negative."""
+    import pyomo.environ as pyo
+
+    m.T = pyo.RangeSet(0, data.periods - 1)
+    m.L = pyo.RangeSet(0, len(data.link_ids) - 1) if data.link_ids else pyo.Set(initialize=[])
+    m.S = pyo.Set(initialize=range(len(data.supply)))
+    m.K = pyo.Set(initialize=range(len(data.demand)))
+    m.J = pyo.Set(initialize=range(len(data.storage)))
+    m.flow = pyo.Var(m.L, m.T, domain=pyo.NonNegativeReals)
+    m.supply = pyo.Var(m.S, m.T, domain=pyo.NonNegativeReals)
+    m.unmet = pyo.Var(m.K, m.T, domain=pyo.NonNegativeReals)
+    m.withdraw = pyo.Var(m.J, m.T, domain=pyo.NonNegativeReals)
+    m.inject = pyo.Var(m.J, m.T, domain=pyo.NonNegativeReals)
+    m.level = pyo.Var(m.J, m.T, domain=pyo.NonNegativeReals)
+
+
+def build_pyomo(lp: LinearProgram, data: ModelData) -> pyo.ConcreteModel:
+    """The LP as a Pyomo model, row by row from ``lp`` (the same equations, see the row
+    family functions): ``balance[b,t]``, ``throughput[n,t] ≤ node_limit[n,t]`` (a mutable
+    parameter; n indexes ``data.node_ids``), ``storage_balance[j,t]``, ``storage_final[j]``
+    and ``objective``. Variables ``flow[l,t]``, ``supply[s,t]``, ... as in :func:`_columns`.
+    Bounds are set by :func:`set_bounds`.
+
+    Each row is one ``LinearExpression`` built directly from its coefficient and variable
+    lists (no operator overloading: the fastest way to build large linear models in Pyomo)."""
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
+    def linear(coefs: list[float], variables: list) -> LinearExpression:  # type: ignore[type-arg]
+        return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables)
+
+    m = pyo.ConcreteModel(name="corridors")
+    _add_variables(m, data)
+    xs = [v for name in FAMILIES for v in getattr(m, name).values()]
+    assert len(xs) == lp.num_col
+    rstart, rcol, rval = lp.by_row()
+    starts, cols, vals = rstart.tolist(), rcol.tolist(), rval.tolist()
+    lo = lp.row_lo.tolist()
+
+    def expr(r: int) -> LinearExpression:
+        s, e = starts[r], starts[r + 1]
+        return linear(vals[s:e], [xs[j] for j in cols[s:e]])
+
+    bal = lp.row["balance"]
+    m.B = pyo.Set(initialize=range(len(data.balance_keys)))
+    m.balance = pyo.Constraint(m.B, m.T, rule=lambda m, b, t: expr(bal[b, t]) == lo[bal[b, t]])
+    thr = lp.row["throughput"]
+    pos = {n: k for k, n in enumerate(data.capped_nodes)}
+    m.N_cap = pyo.Set(initialize=data.capped_nodes)
+    m.node_limit = pyo.Param(m.N_cap, m.T, mutable=True, initialize=0.0)
+    m.throughput = pyo.Constraint(
+        m.N_cap, m.T, rule=lambda m, n, t: expr(thr[pos[n], t]) <= m.node_limit[n, t]
+    )
+    sb = lp.row["storage_balance"]
+    m.storage_balance = pyo.Constraint(
+        m.J, m.T, rule=lambda m, j, t: expr(sb[j, t]) == lo[sb[j, t]]
+    )
+    sf = lp.row["storage_final"]
+    m.storage_final = pyo.Constraint(m.J, rule=lambda m, j: expr(sf[j]) >= lo[sf[j]])
+    paid = np.flatnonzero(lp.cost)
+    m.objective = pyo.Objective(
+        expr=linear(lp.cost[paid].tolist(), [xs[j] for j in paid.tolist()]), sense=pyo.minimize
+    )
+    return m
+
+
+def build_model(data: ModelData, avail: Availability) -> BuiltModel:
+    """Build the model once (the LP, not yet Pyomo); bounds come from ``avail``."""
+    built = BuiltModel(data, assemble(data))
+    set_bounds(built, avail)
+    return built
+
+
+def _static(data: ModelData) -> dict[str, np.ndarray]:
+    """Column vectors of the data that bounds are made from (computed once per model)."""
+    if not data.static:
+        node_pos = {n: i for i, n in enumerate(data.node_ids)}
+
+        def col(rows: list, i: int) -> np.ndarray:
+            return np.array([r[i] for r in rows], dtype=float).reshape(-1, 1)
+
+        data.static = {
+            "cap": np.where(np.isfinite(data.link_cap), data.link_cap, np.inf)[:, None],
+            "node_cap": np.where(np.isfinite(data.node_cap), data.node_cap, np.inf)[:, None],
+            "sup": col(data.supply, 3),
+            "smin": col(data.supply, 2),
+            "dem": col(data.demand, 2),
+            "wd": col(data.storage, 4),
+            "inj": col(data.storage, 5),
+            "lvl": np.repeat(col(data.storage, 2), data.periods, axis=1),
+            "st_node": np.array([node_pos[j[0]] for j in data.storage], dtype=int),
+        }
+    return data.static
+
+
+def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
+    """Upper bounds per variable family for an availability (inf = unbounded).
+
+    flow[l,t]     ≤ cap_l · a_l,t · d_t      (unlimited links: 0 when a_l,t = 0)
+    supply[s,t]   ∈ [min_s·d_t, max_s · a_s,t · d_t]
+    unmet[k,t]    ≤ demand_k · d_t
+    withdraw[j,t] ≤ rate_out_j · a_n(j),t · d_t ; inject[j,t] ≤ rate_in_j · d_t
+    level[j,t]    ≤ capacity_j
+    node limit    = cap_n · a_n,t · d_t
+    """
+    st = _static(data)
+    d = data.d[None, :]
+    with np.errstate(invalid="ignore"):  # inf * 0 where a link is cut: replaced by 0
+        flow_ub = np.where(avail.link > 0, st["cap"] * avail.link * d, 0.0)
+        node_limit = np.where(avail.node > 0, st["node_cap"] * avail.node * d, 0.0)
+    supply_ub = st["sup"] * avail.supply * d
+    supply_lb = np.minimum(st["smin"] * d, supply_ub)
+    unmet_ub = st["dem"] * d
+    wd = st["wd"] * d
+    if data.storage:
+        wd = wd * avail.node[st["st_node"]]
+    inj = st["inj"] * d
+    lvl = st["lvl"]
+    return {
+        "flow": flow_ub,
+        "supply": supply_ub,
+        "supply_lb": supply_lb,
+        "unmet": unmet_ub,
+        "withdraw": wd,
+        "inject": inj,
+        "level": lvl,
+        "node_limit": node_limit,
+    }
+
+
+def _set_pyomo_bounds(m: pyo.ConcreteModel, b: dict[str, np.ndarray]) -> None:
+    for name in FAMILIES:
+        ubs = b[name].ravel().tolist()  # row-major (index, period): the Var's own order
+        for var, ub in zip(getattr(m, name).values(), ubs, strict=True):
+            var.setub(None if ub == np.inf else ub)
+    for var, lb in zip(m.supply.values(), b["supply_lb"].ravel().tolist(), strict=True):
+        var.setlb(lb)
+    for (n, t), p in m.node_limit.items():
+        p.set_value(float(b["node_limit"][n, t]))
+
+
+def set_bounds(built: BuiltModel, avail: Availability) -> dict[str, np.ndarray]:
+    """Set every variable bound and node limit from ``avail`` (on the Pyomo model too, if it
+    has been built)."""
+    b = bound_arrays(built.data, avail)
+    built.bounds = b
+    if built.has_pyomo:
+        _set_pyomo_bounds(built.model, b)
+    return b

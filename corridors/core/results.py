@@ -1,0 +1,202 @@
+"""Results as tidy pandas tables.
+
+Quantities are per period in commodity units; money is USD. A :class:`Result` is made only
+from a solver outcome; when the status is not optimal the tables hold whatever solution HiGHS
+had (possibly none) and ``status`` says so — a non-optimal result is never labelled optimal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from corridors.core.availability import Availability
+from corridors.core.lp import ModelData, bound_arrays
+from corridors.core.solve import Solution, Status
+from corridors.io.network import Network
+from corridors.io.scenario import Scenario
+
+TOL = 1e-7
+
+
+@dataclass
+class Result:
+    """The outcome of one solve: status, objective and tidy tables."""
+
+    scenario: Scenario
+    network: Network
+    status: Status
+    objective: float
+    flows: pd.DataFrame
+    unmet: pd.DataFrame
+    supply: pd.DataFrame
+    storage: pd.DataFrame
+    prices: pd.DataFrame
+    binding: pd.DataFrame
+    cost_breakdown: dict[str, float]
+    timings: dict[str, float] = field(default_factory=dict)
+    solver: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_ok(self) -> bool:
+        return self.status.is_ok
+
+    @property
+    def has_solution(self) -> bool:
+        """Whether the solver returned a primal solution (optimal or not)."""
+        return bool(np.isfinite(self.objective))
+
+    def unmet_by_commodity(self) -> dict[str, float]:
+        """Total unmet demand over the horizon, commodity units (NaN without a solution)."""
+        if not self.has_solution:
+            return {c: float("nan") for c in self.scenario.commodities}
+        totals = self.unmet.groupby("commodity")["unmet"].sum()
+        return {c: float(totals.get(c, 0.0)) for c in self.scenario.commodities}
+
+    def unmet_pj(self) -> float:
+        """Total unmet demand over the horizon, PJ."""
+        com = self.scenario.commodities
+        return float(sum(v * com[c].pj_per_unit for c, v in self.unmet_by_commodity().items()))
+
+
+def make_result(
+    scenario: Scenario,
+    network: Network,
+    data: ModelData,
+    avail: Availability,
+    sol: Solution,
+) -> Result:
+    """Turn solver arrays into tidy tables."""
+    T = data.periods
+    L = len(data.link_ids)
+    b = bound_arrays(data, avail)
+    periods = np.arange(1, T + 1)
+    links = network.links
+
+    cap = b["flow"]
+    flows = pd.DataFrame(
+        {
+            "link": np.repeat(data.link_ids, T),
+            "from": np.repeat(data.link_from, T),
+            "to": np.repeat(data.link_to, T),
+            "commodity": np.repeat(data.link_com, T),
+            "period": np.tile(periods, L),
+            "flow": _clean(sol.flow).ravel(),
+            "capacity": np.where(np.isinf(cap), np.nan, cap).ravel(),
+            "output_commodity": np.repeat(data.link_out, T),
+            "delivered": (_clean(sol.flow) * data.link_factor[:, None]).ravel(),
+            "mode": np.repeat(links["mode"].to_numpy(), T),
+            "corridor": np.repeat(links["corridor"].to_numpy(), T),
+            "length_km": np.repeat(links["length_km"].to_numpy(), T),
+            "cost_usd": (_clean(sol.flow) * data.link_cost[:, None]).ravel(),
+            "emissions_t": (_clean(sol.flow) * data.link_emis[:, None]).ravel(),
+        }
+    )
+    if sol.flow_reduced_cost is not None:
+        # Shadow price of capacity: what one more unit of capacity in the period would save.
+        at_cap = np.isfinite(cap) & (sol.flow >= cap - 1e-6) & (cap > 0)
+        flows["shadow_price"] = np.where(
+            at_cap, np.maximum(-sol.flow_reduced_cost, 0.0), 0.0
+        ).ravel()
+    else:
+        flows["shadow_price"] = np.nan
+
+    dem = data.demand
+    unmet = pd.DataFrame(
+        {
+            "node": np.repeat([k[0] for k in dem], T),
+            "commodity": np.repeat([k[1] for k in dem], T),
+            "period": np.tile(periods, len(dem)),
+            "demand": (np.array([k[2] for k in dem]).reshape(-1, 1) * data.d[None, :]).ravel(),
+            "unmet": _clean(sol.unmet).ravel(),
+        }
+    )
+    countries = network.nodes["country"]
+    sup = data.supply
+    supply = pd.DataFrame(
+        {
+            "node": np.repeat([s[0] for s in sup], T),
+            "country": np.repeat([countries.get(s[0], "") for s in sup], T),
+            "commodity": np.repeat([s[1] for s in sup], T),
+            "period": np.tile(periods, len(sup)),
+            "supplied": _clean(sol.supply).ravel(),
+            "available": b["supply"].ravel(),
+            "price": np.repeat([s[4] for s in sup], T),
+        }
+    )
+    st = data.storage
+    storage = pd.DataFrame(
+        {
+            "node": np.repeat([j[0] for j in st], T),
+            "commodity": np.repeat([j[1] for j in st], T),
+            "period": np.tile(periods, len(st)),
+            "level": _clean(sol.level).ravel(),
+            "withdrawal": _clean(sol.withdraw).ravel(),
+            "injection": _clean(sol.inject).ravel(),
+        }
+    )
+    keys = data.balance_keys
+    prices = pd.DataFrame(
+        {
+            "node": np.repeat([k[0] for k in keys], T),
+            "commodity": np.repeat([k[1] for k in keys], T),
+            "period": np.tile(periods, len(keys)),
+            "marginal_cost": (sol.balance_dual.ravel() if sol.balance_dual is not None else np.nan),
+        }
+    )
+    binding = flows.loc[
+        flows["shadow_price"] > TOL, ["link", "period", "flow", "capacity", "shadow_price"]
+    ]
+    binding = binding.rename(columns={"link": "element"}).assign(kind="link", unit="USD per unit")
+    if sol.throughput_dual is not None and len(data.capped_nodes):
+        node_rows = [
+            {
+                "element": data.node_ids[i],
+                "period": t + 1,
+                "flow": np.nan,
+                "capacity": float(b["node_limit"][i, t]),
+                "shadow_price": -float(sol.throughput_dual[r, t]),
+                "kind": "node",
+                "unit": "USD per PJ",
+            }
+            for r, i in enumerate(data.capped_nodes)
+            for t in range(T)
+            if -float(sol.throughput_dual[r, t]) > TOL
+        ]
+        if node_rows:
+            binding = pd.concat([binding, pd.DataFrame(node_rows)], ignore_index=True)
+    binding = binding.reset_index(drop=True)
+
+    dis = data.discount[None, :]
+    prices_s = np.array([x[4] for x in sup]).reshape(-1, 1)
+    short_k = np.array([data.shortage[k[1]] for k in dem]).reshape(-1, 1)
+    cost = {  # USD, discounted like the objective
+        "supply": float(np.nansum(_clean(sol.supply) * prices_s * dis)),
+        "transport": float(np.nansum(_clean(sol.flow) * data.link_cost[:, None] * dis)),
+        "carbon": float(np.nansum(_clean(sol.flow) * data.link_emis[:, None] * dis))
+        * data.carbon_price,
+        "shortage": float(np.nansum(_clean(sol.unmet) * short_k * dis)),
+    }
+    return Result(
+        scenario=scenario,
+        network=network,
+        status=sol.status,
+        objective=sol.objective,
+        flows=flows,
+        unmet=unmet,
+        supply=supply,
+        storage=storage,
+        prices=prices,
+        binding=binding,
+        cost_breakdown=cost,
+        solver={"method": sol.method, "iterations": sol.iterations, "seconds": sol.seconds},
+    )
+
+
+def _clean(a: np.ndarray) -> np.ndarray:
+    """Solver noise below 1e-9 is zero (flows are non-negative by construction)."""
+    out = np.where(np.abs(a) < 1e-9, 0.0, a)
+    return out

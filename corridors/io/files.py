@@ -1,0 +1,77 @@
+"""Files written atomically: a reader never sees a half-written file.
+
+Every output of the package goes through :func:`atomic_write` (temporary file in the same
+folder, fsync, rename). JSON is strict (NaN and infinities become null); CSV numbers are written
+with 10 significant digits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write a file through a temporary file in the same folder, then rename it into place.
+
+    A reader never sees a half-written file; a kill during writing leaves the old file (or
+    none) and a stray ``.tmp`` that the next write replaces.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent
+    )
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        write(tmp_path)
+        with open(tmp_path, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Strict JSON: NaN and infinities (no solution, unlimited) are written as null."""
+    text = json.dumps(
+        _finite(obj), indent=2, sort_keys=False, default=_json_default, allow_nan=False
+    )
+    write_text(path, text + "\n")
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float | np.floating):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def write_csv(path: Path, df: pd.DataFrame) -> None:
+    atomic_write(path, lambda p: df.to_csv(p, index=False, float_format="%.10g"))
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")

@@ -139,7 +139,9 @@ def worker(method: str, path: Path) -> dict:
     import scipy.sparse  # noqa: F401
 
     from corridors.core.availability import availability
-    from corridors.core.lp import MONEY_SCALE, build_model, model_data
+    from corridors.core.data import model_data
+    from corridors.core.lp import MONEY_SCALE
+    from corridors.core.model import build_model
     from corridors.core.solve import Runner
     from corridors.io.network import load_network
     from corridors.io.scenario import load_scenario

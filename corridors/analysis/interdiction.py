@@ -138,11 +138,11 @@ def lp_form(prep: Prepared, avail: Availability | None = None) -> LPForm:
     unmet_pj = np.zeros(n_cols)
     per_family = {
         "flow": [pj[c] for c in data.link_com],
-        "supply": [pj[s[1]] for s in data.supply],
-        "unmet": [pj[k[1]] for k in data.demand],
-        "withdraw": [pj[j[1]] for j in data.storage],
-        "inject": [pj[j[1]] for j in data.storage],
-        "level": [pj[j[1]] for j in data.storage],
+        "supply": [pj[s.commodity] for s in data.supply],
+        "unmet": [pj[k.commodity] for k in data.demand],
+        "withdraw": [pj[j.commodity] for j in data.storage],
+        "inject": [pj[j.commodity] for j in data.storage],
+        "level": [pj[j.commodity] for j in data.storage],
     }
     for name, values in per_family.items():
         cols = runner.col[name]
@@ -217,8 +217,8 @@ def _total_shortage(prep: Prepared) -> float:
     d = prep.data
     return float(
         sum(
-            d.shortage[c] * amount * MONEY_SCALE * float(np.sum(d.d * d.discount))
-            for _n, c, amount in d.demand
+            d.shortage[k.commodity] * k.amount * MONEY_SCALE * float(np.sum(d.d * d.discount))
+            for k in d.demand
         )
     )
 

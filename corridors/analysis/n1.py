@@ -124,8 +124,9 @@ def flow_n1(
     inside = set(net.nodes.index[net.nodes["country"] == area])
     gas = [c for c in gas_commodities if c in s.commodities]
     pj = {c: s.commodities[c].pj_per_unit for c in gas}
-    idx = [i for i, (n, c, _a) in enumerate(prep.data.demand) if n in inside and c in gas]
-    demand_pj = sum(prep.data.demand[i][2] * pj[prep.data.demand[i][1]] for i in idx)
+    dem = prep.data.demand
+    idx = [i for i, k in enumerate(dem) if k.node in inside and k.commodity in gas]
+    demand_pj = sum(dem[i].amount * pj[dem[i].commodity] for i in idx)
     demand_pj *= float(prep.data.d.sum())
     # losing the consumers themselves is not an infrastructure loss
     classes = tuple(c for c in ELEMENT_CLASSES if c != "demand")
@@ -134,7 +135,7 @@ def flow_n1(
 
     def area_unmet(case: Case) -> float:
         sol = prep.runner.resolve(case_availability(prep, case))
-        return float(sum(sol.unmet[i].sum() * pj[prep.data.demand[i][1]] for i in idx))
+        return float(sum(sol.unmet[i].sum() * pj[dem[i].commodity] for i in idx))
 
     base_unmet = area_unmet(Case(0, (), ()))
     worst: tuple[float, str] = (-1.0, "")

@@ -142,7 +142,7 @@ def _unmet_without_policy(prep: Prepared) -> float:
     _set_targets(pm, [0.0 if tg.kind == "min_suppliers" else 1.0 for tg in pm.targets])
     try:
         sol = prep.runner.solve(prep.availability)
-        pj = np.array([prep.data.pj[k[1]] for k in prep.data.demand])
+        pj = np.array([prep.data.pj[k.commodity] for k in prep.data.demand])
         unmet = float(np.nansum(sol.unmet * pj[:, None])) if len(pj) else 0.0
     finally:
         _set_targets(pm, saved)

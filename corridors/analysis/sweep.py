@@ -116,8 +116,8 @@ def solve_case(prep: Prepared, case: Case) -> dict[str, Any]:
     by_com = {c: 0.0 for c in com}
     if sol.has_solution:
         per_demand = sol.unmet.sum(axis=1)
-        for (_node, c, _amount), v in zip(data.demand, per_demand, strict=True):
-            by_com[c] += float(v)
+        for k, v in zip(data.demand, per_demand, strict=True):
+            by_com[k.commodity] += float(v)
         unmet_pj = sum(v * com[c].pj_per_unit for c, v in by_com.items())
     row["unmet"] = unmet_pj if sol.has_solution else None
     for c, v in by_com.items():

@@ -5,9 +5,11 @@ periods t of length d_t years, supplies s, demands k, storages j.
 
 The model is stated once, as a sparse LP (:func:`assemble`): each constraint family is built by
 one function whose docstring gives its equation, vectorised over links and periods. HiGHS is
-handed that LP directly; the Pyomo model (:func:`build_pyomo`) is built row by row from the same
+handed that LP directly; the Pyomo model (:func:`corridors.core.pyomo_model.build_pyomo`) is built
+row by row from the same
 arrays when something needs Pyomo (policy constraints, the elastic diagnosis, cross-checks).
-The model is built once; a disruption only changes variable bounds (:func:`set_bounds`).
+The model is built once; a disruption only changes variable bounds (:func:`bound_arrays`,
+applied by :func:`corridors.core.model.set_bounds`).
 
 Money is carried in the model in million USD (``MONEY_SCALE``) to keep coefficients near 1;
 results are converted back to USD.
@@ -15,126 +17,14 @@ results are converted back to USD.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
 
 from corridors.core.availability import Availability
-from corridors.io.network import Network
-from corridors.io.scenario import Scenario
-from corridors.units import conversion_factor, period_years
-
-if TYPE_CHECKING:  # Pyomo is imported only where the Pyomo model is built (build_pyomo)
-    import pyomo.environ as pyo
+from corridors.core.data import ModelData
 
 MONEY_SCALE = 1.0e-6  # USD -> million USD inside the model
-
-
-@dataclass
-class ModelData:
-    """Arrays the model is built from (one row per link, node, supply, demand, storage)."""
-
-    periods: int
-    d: np.ndarray  # period lengths, years
-    discount: np.ndarray  # discount factor of each period
-    link_ids: list[str]
-    link_from: list[str]
-    link_to: list[str]
-    link_com: list[str]
-    link_out: list[str]
-    link_factor: np.ndarray  # output units per input unit
-    link_cap: np.ndarray  # units/yr, nan = unlimited
-    link_cost: np.ndarray  # USD per unit (transport)
-    link_emis: np.ndarray  # t CO2e per unit carried
-    node_ids: list[str]
-    node_cap: np.ndarray  # PJ/yr, nan = unlimited
-    pj: dict[str, float]
-    shortage: dict[str, float]
-    carbon_price: float
-    supply: list[tuple[str, str, float, float, float]]  # node, commodity, min, max, price
-    demand: list[tuple[str, str, float]]  # node, commodity, amount
-    storage: list[tuple[str, str, float, float, float, float, float]]
-    # node, commodity, capacity, initial, max_withdrawal, max_injection, final_min
-    balance_keys: list[tuple[str, str]] = field(default_factory=list)
-    capped_nodes: list[int] = field(default_factory=list)
-    """Nodes with a throughput limit and at least one link in (rows of ``throughput``)."""
-    static: dict[str, np.ndarray] = field(default_factory=dict)
-    """Cache of :func:`_static`."""
-
-
-def model_data(scenario: Scenario, network: Network) -> ModelData:
-    """Collect the arrays the formulation needs from a scenario and its network."""
-    links = network.links
-    com = scenario.commodities
-    pj = {c: v.pj_per_unit for c, v in com.items()}
-    factor = np.array(
-        [
-            conversion_factor(e, pj[ci], pj[co])
-            for e, ci, co in zip(
-                links["efficiency"], links["commodity"], links["output_commodity"], strict=True
-            )
-        ]
-    )
-    ef = scenario.emission_factors
-    # t CO2e per unit = tonnes/unit * km * g/(t km) * 1e-6 t/g
-    emis = np.array(
-        [
-            com[c].tonnes_per_unit * km * ef.get(mode, {}).get(c, 0.0) * 1e-6
-            for c, km, mode in zip(
-                links["commodity"], links["length_km"], links["mode"], strict=True
-            )
-        ]
-    )
-    cap = links["capacity"].astype(float).to_numpy()
-    node_cap = network.nodes["capacity"].astype(float).to_numpy()
-    d = np.full(scenario.horizon.periods, period_years(scenario.horizon.period_days))
-    starts = np.concatenate([[0.0], np.cumsum(d)[:-1]])
-    data = ModelData(
-        periods=scenario.horizon.periods,
-        d=d,
-        discount=(1.0 + scenario.discount_rate) ** (-starts),
-        link_ids=list(links.index),
-        link_from=list(links["from"]),
-        link_to=list(links["to"]),
-        link_com=list(links["commodity"]),
-        link_out=list(links["output_commodity"]),
-        link_factor=factor,
-        link_cap=cap,
-        link_cost=links["cost"].astype(float).to_numpy(),
-        link_emis=emis,
-        node_ids=list(network.nodes.index),
-        node_cap=node_cap,
-        pj=pj,
-        shortage={c: v.shortage_cost for c, v in com.items()},
-        carbon_price=scenario.carbon_price,
-        supply=[(s.node, s.commodity, s.min, s.max, s.price) for s in scenario.supply],
-        demand=[(k.node, k.commodity, k.amount) for k in scenario.demand],
-        storage=[
-            (
-                j.node,
-                j.commodity,
-                j.capacity,
-                j.initial,
-                j.max_withdrawal,
-                j.max_injection,
-                j.initial if j.final_min is None else j.final_min,
-            )
-            for j in scenario.storage
-        ],
-    )
-    keys: set[tuple[str, str]] = set()
-    for i in range(len(data.link_ids)):
-        keys.add((data.link_from[i], data.link_com[i]))
-        keys.add((data.link_to[i], data.link_out[i]))
-    for n, c, *_ in data.supply + data.demand + data.storage:  # type: ignore[operator]
-        keys.add((n, c))
-    data.balance_keys = sorted(keys)
-    has_inflow = set(data.link_to)
-    data.capped_nodes = [
-        i for i, c in enumerate(node_cap) if np.isfinite(c) and data.node_ids[i] in has_inflow
-    ]
-    return data
 
 
 #: Column families, in the order their columns are laid out in the LP (each row-major over
@@ -252,9 +142,9 @@ def _balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
 
     r_in = rows_of(list(zip(data.link_to, data.link_out, strict=True)))
     r_out = rows_of(list(zip(data.link_from, data.link_com, strict=True)))
-    r_sup = rows_of([(n, c) for n, c, *_ in data.supply])
-    r_dem = rows_of([(n, c) for n, c, _a in data.demand])
-    r_st = rows_of([(n, c) for n, c, *_ in data.storage])
+    r_sup = rows_of([(s.node, s.commodity) for s in data.supply])
+    r_dem = rows_of([(k.node, k.commodity) for k in data.demand])
+    r_st = rows_of([(j.node, j.commodity) for j in data.storage])
     parts = [
         _per_period(r_in, col["flow"], data.link_factor, T),
         _per_period(r_out, col["flow"], -1.0, T),
@@ -264,7 +154,7 @@ def _balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
         _per_period(r_st, col["inject"], -1.0, T),
     ]
     rhs = np.zeros(len(pos) * T)
-    amount = np.array([a for *_, a in data.demand], dtype=float)
+    amount = np.array([k.amount for k in data.demand], dtype=float)
     np.add.at(rhs, (r_dem[:, None] * T + np.arange(T)).ravel(), (amount[:, None] * data.d).ravel())
     return _stack(parts, rhs, rhs.copy(), (len(pos), T))
 
@@ -307,14 +197,14 @@ def _storage_balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
         prev = (J[:, None] * T + np.arange(1, T)).ravel()
         parts.append((prev, col["level"][:, :-1].ravel(), np.full(prev.size, -1.0)))
     rhs = np.zeros(len(J) * T)
-    rhs[J * T] = [j[3] for j in data.storage]
+    rhs[J * T] = [j.initial for j in data.storage]
     return _stack(parts, rhs, rhs.copy(), (len(J), T))
 
 
 def _storage_final(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
     """Reserves left at the end of the horizon (row j):  level[j,T−1] ≥ final_min_j."""
     J = np.arange(len(data.storage), dtype=np.int64)
-    final = np.array([j[6] for j in data.storage], dtype=float)
+    final = np.array([j.final_min for j in data.storage], dtype=float)
     parts = [(J, col["level"][:, -1].ravel(), np.ones(len(J)))] if len(J) else []
     return _stack(parts, final, np.full(len(J), np.inf), (len(J),))
 
@@ -334,9 +224,9 @@ def _objective(data: ModelData, col: dict[str, np.ndarray], num_col: int) -> np.
     c = np.zeros(num_col)
     unit = data.link_cost + data.carbon_price * data.link_emis
     c[col["flow"]] = dis * unit[:, None]
-    price = np.array([s[4] for s in data.supply], dtype=float)
+    price = np.array([s.price for s in data.supply], dtype=float)
     c[col["supply"]] = dis * price[:, None]
-    short = np.array([data.shortage[k[1]] for k in data.demand], dtype=float)
+    short = np.array([data.shortage[k.commodity] for k in data.demand], dtype=float)
     c[col["unmet"]] = dis * short[:, None]
     return c
 
@@ -393,127 +283,24 @@ def assemble(data: ModelData) -> LinearProgram:
     )
 
 
-@dataclass
-class BuiltModel:
-    """The model of one scenario, built once: its data, its LP, and the bounds last set.
-
-    ``model`` is the same LP as a Pyomo model, built on first use (policy constraints, the
-    elastic diagnosis and the cross-checks need it); a plain solve hands ``lp`` to HiGHS
-    directly (see :class:`corridors.core.solve.Runner`).
-    """
-
-    data: ModelData
-    lp: LinearProgram
-    bounds: dict[str, np.ndarray] = field(default_factory=dict)
-    """The bounds last set (see :func:`set_bounds`)."""
-    _model: pyo.ConcreteModel | None = None
-
-    @property
-    def model(self) -> pyo.ConcreteModel:
-        if self._model is None:
-            self._model = build_pyomo(self.lp, self.data)
-            if self.bounds:
-                _set_pyomo_bounds(self._model, self.bounds)
-        return self._model
-
-    @property
-    def has_pyomo(self) -> bool:
-        """True once the Pyomo model exists (it may then hold constraints the LP has not)."""
-        return self._model is not None
-
-
-def _add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Variable families of :func:`_columns` as indexed Pyomo variables, all non-negative."""
-    import pyomo.environ as pyo
-
-    m.T = pyo.RangeSet(0, data.periods - 1)
-    m.L = pyo.RangeSet(0, len(data.link_ids) - 1) if data.link_ids else pyo.Set(initialize=[])
-    m.S = pyo.Set(initialize=range(len(data.supply)))
-    m.K = pyo.Set(initialize=range(len(data.demand)))
-    m.J = pyo.Set(initialize=range(len(data.storage)))
-    m.flow = pyo.Var(m.L, m.T, domain=pyo.NonNegativeReals)
-    m.supply = pyo.Var(m.S, m.T, domain=pyo.NonNegativeReals)
-    m.unmet = pyo.Var(m.K, m.T, domain=pyo.NonNegativeReals)
-    m.withdraw = pyo.Var(m.J, m.T, domain=pyo.NonNegativeReals)
-    m.inject = pyo.Var(m.J, m.T, domain=pyo.NonNegativeReals)
-    m.level = pyo.Var(m.J, m.T, domain=pyo.NonNegativeReals)
-
-
-def build_pyomo(lp: LinearProgram, data: ModelData) -> pyo.ConcreteModel:
-    """The LP as a Pyomo model, row by row from ``lp`` (the same equations, see the row
-    family functions): ``balance[b,t]``, ``throughput[n,t] ≤ node_limit[n,t]`` (a mutable
-    parameter; n indexes ``data.node_ids``), ``storage_balance[j,t]``, ``storage_final[j]``
-    and ``objective``. Variables ``flow[l,t]``, ``supply[s,t]``, ... as in :func:`_columns`.
-    Bounds are set by :func:`set_bounds`.
-
-    Each row is one ``LinearExpression`` built directly from its coefficient and variable
-    lists (no operator overloading: the fastest way to build large linear models in Pyomo)."""
-    import pyomo.environ as pyo
-    from pyomo.core.expr.numeric_expr import LinearExpression
-
-    def linear(coefs: list[float], variables: list) -> LinearExpression:  # type: ignore[type-arg]
-        return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables)
-
-    m = pyo.ConcreteModel(name="corridors")
-    _add_variables(m, data)
-    xs = [v for name in FAMILIES for v in getattr(m, name).values()]
-    assert len(xs) == lp.num_col
-    rstart, rcol, rval = lp.by_row()
-    starts, cols, vals = rstart.tolist(), rcol.tolist(), rval.tolist()
-    lo = lp.row_lo.tolist()
-
-    def expr(r: int) -> LinearExpression:
-        s, e = starts[r], starts[r + 1]
-        return linear(vals[s:e], [xs[j] for j in cols[s:e]])
-
-    bal = lp.row["balance"]
-    m.B = pyo.Set(initialize=range(len(data.balance_keys)))
-    m.balance = pyo.Constraint(m.B, m.T, rule=lambda m, b, t: expr(bal[b, t]) == lo[bal[b, t]])
-    thr = lp.row["throughput"]
-    pos = {n: k for k, n in enumerate(data.capped_nodes)}
-    m.N_cap = pyo.Set(initialize=data.capped_nodes)
-    m.node_limit = pyo.Param(m.N_cap, m.T, mutable=True, initialize=0.0)
-    m.throughput = pyo.Constraint(
-        m.N_cap, m.T, rule=lambda m, n, t: expr(thr[pos[n], t]) <= m.node_limit[n, t]
-    )
-    sb = lp.row["storage_balance"]
-    m.storage_balance = pyo.Constraint(
-        m.J, m.T, rule=lambda m, j, t: expr(sb[j, t]) == lo[sb[j, t]]
-    )
-    sf = lp.row["storage_final"]
-    m.storage_final = pyo.Constraint(m.J, rule=lambda m, j: expr(sf[j]) >= lo[sf[j]])
-    paid = np.flatnonzero(lp.cost)
-    m.objective = pyo.Objective(
-        expr=linear(lp.cost[paid].tolist(), [xs[j] for j in paid.tolist()]), sense=pyo.minimize
-    )
-    return m
-
-
-def build_model(data: ModelData, avail: Availability) -> BuiltModel:
-    """Build the model once (the LP, not yet Pyomo); bounds come from ``avail``."""
-    built = BuiltModel(data, assemble(data))
-    set_bounds(built, avail)
-    return built
-
-
 def _static(data: ModelData) -> dict[str, np.ndarray]:
     """Column vectors of the data that bounds are made from (computed once per model)."""
     if not data.static:
         node_pos = {n: i for i, n in enumerate(data.node_ids)}
 
-        def col(rows: list, i: int) -> np.ndarray:
-            return np.array([r[i] for r in rows], dtype=float).reshape(-1, 1)
+        def col(values: list[float]) -> np.ndarray:
+            return np.array(values, dtype=float).reshape(-1, 1)
 
         data.static = {
             "cap": np.where(np.isfinite(data.link_cap), data.link_cap, np.inf)[:, None],
             "node_cap": np.where(np.isfinite(data.node_cap), data.node_cap, np.inf)[:, None],
-            "sup": col(data.supply, 3),
-            "smin": col(data.supply, 2),
-            "dem": col(data.demand, 2),
-            "wd": col(data.storage, 4),
-            "inj": col(data.storage, 5),
-            "lvl": np.repeat(col(data.storage, 2), data.periods, axis=1),
-            "st_node": np.array([node_pos[j[0]] for j in data.storage], dtype=int),
+            "sup": col([s.max for s in data.supply]),
+            "smin": col([s.min for s in data.supply]),
+            "dem": col([k.amount for k in data.demand]),
+            "wd": col([j.max_withdrawal for j in data.storage]),
+            "inj": col([j.max_injection for j in data.storage]),
+            "lvl": np.repeat(col([j.capacity for j in data.storage]), data.periods, axis=1),
+            "st_node": np.array([node_pos[j.node] for j in data.storage], dtype=int),
         }
     return data.static
 
@@ -551,24 +338,3 @@ def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
         "level": lvl,
         "node_limit": node_limit,
     }
-
-
-def _set_pyomo_bounds(m: pyo.ConcreteModel, b: dict[str, np.ndarray]) -> None:
-    for name in FAMILIES:
-        ubs = b[name].ravel().tolist()  # row-major (index, period): the Var's own order
-        for var, ub in zip(getattr(m, name).values(), ubs, strict=True):
-            var.setub(None if ub == np.inf else ub)
-    for var, lb in zip(m.supply.values(), b["supply_lb"].ravel().tolist(), strict=True):
-        var.setlb(lb)
-    for (n, t), p in m.node_limit.items():
-        p.set_value(float(b["node_limit"][n, t]))
-
-
-def set_bounds(built: BuiltModel, avail: Availability) -> dict[str, np.ndarray]:
-    """Set every variable bound and node limit from ``avail`` (on the Pyomo model too, if it
-    has been built)."""
-    b = bound_arrays(built.data, avail)
-    built.bounds = b
-    if built.has_pyomo:
-        _set_pyomo_bounds(built.model, b)
-    return b

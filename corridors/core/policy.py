@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from corridors.core.groups import ALL, NONE, entry_mask, importer_countries, supplier_countries
-from corridors.core.lp import BuiltModel
+from corridors.core.model import BuiltModel
 from corridors.errors import Problem, ScenarioError, suggest
 from corridors.io.network import Network
 from corridors.io.scenario import Policy, Scenario

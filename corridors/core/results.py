@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from corridors.core.availability import Availability
-from corridors.core.lp import ModelData, bound_arrays
+from corridors.core.data import ModelData
+from corridors.core.lp import bound_arrays
 from corridors.core.solve import Solution, Status
 from corridors.io.network import Network
 from corridors.io.scenario import Scenario
@@ -107,10 +108,10 @@ def make_result(
     dem = data.demand
     unmet = pd.DataFrame(
         {
-            "node": np.repeat([k[0] for k in dem], T),
-            "commodity": np.repeat([k[1] for k in dem], T),
+            "node": np.repeat([k.node for k in dem], T),
+            "commodity": np.repeat([k.commodity for k in dem], T),
             "period": np.tile(periods, len(dem)),
-            "demand": (np.array([k[2] for k in dem]).reshape(-1, 1) * data.d[None, :]).ravel(),
+            "demand": (np.array([k.amount for k in dem]).reshape(-1, 1) * data.d[None, :]).ravel(),
             "unmet": _clean(sol.unmet).ravel(),
         }
     )
@@ -118,20 +119,20 @@ def make_result(
     sup = data.supply
     supply = pd.DataFrame(
         {
-            "node": np.repeat([s[0] for s in sup], T),
-            "country": np.repeat([countries.get(s[0], "") for s in sup], T),
-            "commodity": np.repeat([s[1] for s in sup], T),
+            "node": np.repeat([s.node for s in sup], T),
+            "country": np.repeat([countries.get(s.node, "") for s in sup], T),
+            "commodity": np.repeat([s.commodity for s in sup], T),
             "period": np.tile(periods, len(sup)),
             "supplied": _clean(sol.supply).ravel(),
             "available": b["supply"].ravel(),
-            "price": np.repeat([s[4] for s in sup], T),
+            "price": np.repeat([s.price for s in sup], T),
         }
     )
     st = data.storage
     storage = pd.DataFrame(
         {
-            "node": np.repeat([j[0] for j in st], T),
-            "commodity": np.repeat([j[1] for j in st], T),
+            "node": np.repeat([j.node for j in st], T),
+            "commodity": np.repeat([j.commodity for j in st], T),
             "period": np.tile(periods, len(st)),
             "level": _clean(sol.level).ravel(),
             "withdrawal": _clean(sol.withdraw).ravel(),
@@ -171,8 +172,8 @@ def make_result(
     binding = binding.reset_index(drop=True)
 
     dis = data.discount[None, :]
-    prices_s = np.array([x[4] for x in sup]).reshape(-1, 1)
-    short_k = np.array([data.shortage[k[1]] for k in dem]).reshape(-1, 1)
+    prices_s = np.array([x.price for x in sup]).reshape(-1, 1)
+    short_k = np.array([data.shortage[k.commodity] for k in dem]).reshape(-1, 1)
     cost = {  # USD, discounted like the objective
         "supply": float(np.nansum(_clean(sol.supply) * prices_s * dis)),
         "transport": float(np.nansum(_clean(sol.flow) * data.link_cost[:, None] * dis)),

@@ -16,7 +16,8 @@ import numpy as np
 
 from corridors.core.availability import Availability, TargetResolver, availability
 from corridors.core.check import assert_invariants, checking_enabled
-from corridors.core.lp import BuiltModel, ModelData, build_model, model_data
+from corridors.core.data import ModelData, model_data
+from corridors.core.model import BuiltModel, build_model
 from corridors.core.policy import PolicyModel, add_policy
 from corridors.core.results import Result, make_result
 from corridors.core.solve import Runner

@@ -19,7 +19,8 @@ import numpy as np
 from pyomo.common.tee import capture_output
 
 from corridors.core.availability import Availability
-from corridors.core.lp import FAMILIES, MONEY_SCALE, BuiltModel, bound_arrays, set_bounds
+from corridors.core.lp import FAMILIES, MONEY_SCALE, bound_arrays
+from corridors.core.model import BuiltModel, set_bounds
 from corridors.io.scenario import SolverOptions
 
 if TYPE_CHECKING:

@@ -1,0 +1,156 @@
+"""The model data: what the formulation is built from, collected once from a scenario and its
+network. Links and nodes are arrays in network order; supplies, demands and storages are lists
+of named rows in scenario order (their position is the index of their variables).
+
+Units: quantities per year in each commodity's unit (Mt for crude oil and LNG, bcm for pipeline
+gas), node capacities in PJ per year, money in USD, emissions in t CO2e.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from corridors.io.network import Network
+from corridors.io.scenario import Scenario
+from corridors.units import conversion_factor, period_years
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyRow:
+    """A supply entry: min·d_t ≤ supply[s,t] ≤ max·a_s,t·d_t at ``price`` USD per unit."""
+
+    node: str
+    commodity: str
+    min: float
+    max: float
+    price: float
+
+
+@dataclass(frozen=True, slots=True)
+class DemandRow:
+    """A demand entry: ``amount`` units per year at ``node``."""
+
+    node: str
+    commodity: str
+    amount: float
+
+
+@dataclass(frozen=True, slots=True)
+class StorageRow:
+    """A strategic storage: capacity, initial level, withdrawal and injection rates (per year)
+    and the level required at the end of the horizon."""
+
+    node: str
+    commodity: str
+    capacity: float
+    initial: float
+    max_withdrawal: float
+    max_injection: float
+    final_min: float
+
+
+@dataclass
+class ModelData:
+    """Arrays the model is built from (one row per link, node, supply, demand, storage)."""
+
+    periods: int
+    d: np.ndarray  # period lengths, years
+    discount: np.ndarray  # discount factor of each period
+    link_ids: list[str]
+    link_from: list[str]
+    link_to: list[str]
+    link_com: list[str]
+    link_out: list[str]
+    link_factor: np.ndarray  # output units per input unit
+    link_cap: np.ndarray  # units/yr, nan = unlimited
+    link_cost: np.ndarray  # USD per unit (transport)
+    link_emis: np.ndarray  # t CO2e per unit carried
+    node_ids: list[str]
+    node_cap: np.ndarray  # PJ/yr, nan = unlimited
+    pj: dict[str, float]
+    shortage: dict[str, float]
+    carbon_price: float
+    supply: list[SupplyRow]
+    demand: list[DemandRow]
+    storage: list[StorageRow]
+    balance_keys: list[tuple[str, str]] = field(default_factory=list)
+    capped_nodes: list[int] = field(default_factory=list)
+    """Nodes with a throughput limit and at least one link in (rows of ``throughput``)."""
+    static: dict[str, np.ndarray] = field(default_factory=dict)
+    """Cache of :func:`_static`."""
+
+
+def model_data(scenario: Scenario, network: Network) -> ModelData:
+    """Collect the arrays the formulation needs from a scenario and its network."""
+    links = network.links
+    com = scenario.commodities
+    pj = {c: v.pj_per_unit for c, v in com.items()}
+    factor = np.array(
+        [
+            conversion_factor(e, pj[ci], pj[co])
+            for e, ci, co in zip(
+                links["efficiency"], links["commodity"], links["output_commodity"], strict=True
+            )
+        ]
+    )
+    ef = scenario.emission_factors
+    # t CO2e per unit = tonnes/unit * km * g/(t km) * 1e-6 t/g
+    emis = np.array(
+        [
+            com[c].tonnes_per_unit * km * ef.get(mode, {}).get(c, 0.0) * 1e-6
+            for c, km, mode in zip(
+                links["commodity"], links["length_km"], links["mode"], strict=True
+            )
+        ]
+    )
+    cap = links["capacity"].astype(float).to_numpy()
+    node_cap = network.nodes["capacity"].astype(float).to_numpy()
+    d = np.full(scenario.horizon.periods, period_years(scenario.horizon.period_days))
+    starts = np.concatenate([[0.0], np.cumsum(d)[:-1]])
+    data = ModelData(
+        periods=scenario.horizon.periods,
+        d=d,
+        discount=(1.0 + scenario.discount_rate) ** (-starts),
+        link_ids=list(links.index),
+        link_from=list(links["from"]),
+        link_to=list(links["to"]),
+        link_com=list(links["commodity"]),
+        link_out=list(links["output_commodity"]),
+        link_factor=factor,
+        link_cap=cap,
+        link_cost=links["cost"].astype(float).to_numpy(),
+        link_emis=emis,
+        node_ids=list(network.nodes.index),
+        node_cap=node_cap,
+        pj=pj,
+        shortage={c: v.shortage_cost for c, v in com.items()},
+        carbon_price=scenario.carbon_price,
+        supply=[SupplyRow(s.node, s.commodity, s.min, s.max, s.price) for s in scenario.supply],
+        demand=[DemandRow(k.node, k.commodity, k.amount) for k in scenario.demand],
+        storage=[
+            StorageRow(
+                j.node,
+                j.commodity,
+                j.capacity,
+                j.initial,
+                j.max_withdrawal,
+                j.max_injection,
+                j.initial if j.final_min is None else j.final_min,
+            )
+            for j in scenario.storage
+        ],
+    )
+    keys: set[tuple[str, str]] = set()
+    for i in range(len(data.link_ids)):
+        keys.add((data.link_from[i], data.link_com[i]))
+        keys.add((data.link_to[i], data.link_out[i]))
+    for row in [*data.supply, *data.demand, *data.storage]:
+        keys.add((row.node, row.commodity))
+    data.balance_keys = sorted(keys)
+    has_inflow = set(data.link_to)
+    data.capped_nodes = [
+        i for i, c in enumerate(node_cap) if np.isfinite(c) and data.node_ids[i] in has_inflow
+    ]
+    return data

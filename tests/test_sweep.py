@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 import yaml
 from factory import diamond, random_network
+from faulty import KILL_ONCE_ENV, dying_batch
 
 import corridors
-from corridors.analysis.sweep import CHECKPOINT, FAULT_ENV, cvar, run_sweep
+from corridors.analysis.sweep import CHECKPOINT, cvar, run_sweep
 
 
 def independent(path, tmp_path, names: list[str]) -> corridors.Result:
@@ -78,9 +79,9 @@ def test_local_workers_and_worker_death_give_identical_files(tmp_path, monkeypat
     path = random_network(tmp_path / "net", seed=5)
     run_sweep(path, tmp_path / "one", k=2, batch_size=40)
     marker = tmp_path / "killed"
-    monkeypatch.setenv(FAULT_ENV, str(marker))
-    run_sweep(path, tmp_path / "two", k=2, workers=2, batch_size=40)
-    assert marker.exists(), "the fault hook should have killed one worker"
+    monkeypatch.setenv(KILL_ONCE_ENV, str(marker))
+    run_sweep(path, tmp_path / "two", k=2, workers=2, batch_size=40, batch_runner=dying_batch)
+    assert marker.exists(), "the injected fault should have killed one worker"
     a = pd.read_csv(tmp_path / "one" / "sweep.csv")
     b = pd.read_csv(tmp_path / "two" / "sweep.csv")
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, atol=1e-7)

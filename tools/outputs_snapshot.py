@@ -38,6 +38,7 @@ VOLATILE_KEYS = {
     "time", "wall_seconds", "started", "finished", "scenario_path", "python", "platform",
     "corridors_version", "solve_time", "runtime", "versions", "host", "pid", "timings",
     "milp_seconds", "load_s", "build_s", "solve_s", "total_solve_s",
+    "scenario_sha256",  # hashes the scenario with its resolved absolute paths
 }  # fmt: skip
 
 

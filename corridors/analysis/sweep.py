@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,9 +44,6 @@ BATCH_SECONDS = 0.25
 MAX_BATCH = 2000
 CHECKPOINT = "sweep.jsonl"
 META = "sweep_meta.json"
-FAULT_ENV = "CORRIDORS_FAULT_KILL_ONCE"
-"""Fault injection for tests: a worker process that finds this file missing creates it and
-dies in the middle of its batch (so the batch must be re-run)."""
 
 
 @dataclass(frozen=True)
@@ -80,15 +78,22 @@ def mc_cases(scenario: Scenario, n: int, seed: int) -> list[Case]:
 
 # --------------------------------------------------------------------------- worker side
 
-_PREPARED: dict[str, Prepared] = {}
 
+def worker_model(scenario: Scenario) -> Prepared:
+    """The model a worker process holds for ``scenario``, built on its first batch.
 
-def _prepared(scenario: Scenario) -> Prepared:
+    A worker (a spawned process or a Dask worker process) keeps one built model as an
+    attribute of its own process object, keyed by the scenario's fingerprint, so that the
+    following batches only change bounds; in the sweeping process itself the model is passed
+    explicitly and this is not used.
+    """
+    proc = multiprocessing.current_process()
+    held: tuple[str, Prepared] | None = getattr(proc, "corridors_model", None)
     key = scenario.fingerprint()
-    if key not in _PREPARED:
-        _PREPARED.clear()
-        _PREPARED[key] = prepare(scenario)
-    return _PREPARED[key]
+    if held is None or held[0] != key:
+        held = (key, prepare(scenario))
+        proc.corridors_model = held  # type: ignore[attr-defined]
+    return held[1]
 
 
 def case_availability(prep: Prepared, case: Case) -> Availability:
@@ -126,25 +131,18 @@ def solve_case(prep: Prepared, case: Case) -> dict[str, Any]:
 
 
 def run_batch(scenario: Scenario, cases: list[Case]) -> list[dict[str, Any]]:
-    """Solve a batch of cases on this process's cached model (local or Dask worker)."""
-    prep = _prepared(scenario)
-    rows = []
-    for i, case in enumerate(cases):
-        if i == len(cases) // 2:
-            _maybe_die()
-        rows.append(solve_case(prep, case))
-    return rows
+    """Solve a batch of cases on the model this worker process holds (local or Dask)."""
+    prep = worker_model(scenario)
+    return [solve_case(prep, case) for case in cases]
 
 
-def _maybe_die() -> None:
-    marker = os.environ.get(FAULT_ENV)
-    if marker and not os.path.exists(marker):
-        Path(marker).write_text("killed once\n")
-        os._exit(17)
+BatchRunner = Callable[[Scenario, list[Case]], list[dict[str, Any]]]
+"""What a worker runs on a batch: :func:`run_batch`, or a replacement with the same contract
+(the tests pass one that kills its process, to check that a lost batch is re-run)."""
 
 
 def _init_worker(scenario: Scenario) -> None:
-    _prepared(scenario)
+    worker_model(scenario)
 
 
 # --------------------------------------------------------------------------- checkpoint
@@ -221,11 +219,13 @@ def run_sweep(
     resume: bool = False,
     batch_size: int | None = None,
     progress: Progress | None = None,
+    batch_runner: BatchRunner = run_batch,
 ) -> SweepResult:
     """Run an N-k sweep (``k``) or a Monte Carlo sweep (``monte_carlo`` runs) into ``out``.
 
     Writes ``sweep.csv`` (scenario, elements, unmet [PJ], unmet_<commodity> [units],
     cost_increase [USD], status), ``ranking.csv`` and, for Monte Carlo, ``montecarlo.json``.
+    ``batch_runner`` is what worker processes (not this one) run on a batch.
     """
     t_start = time.perf_counter()
     prep = prepare(scenario)
@@ -295,9 +295,11 @@ def run_sweep(
     say(done, len(cases))
     try:
         if scheduler is not None:
-            _run_dask(scheduler, s, batches, ckpt, lambda n: say(len(ckpt.rows), len(cases)))
+            tick = lambda n: say(len(ckpt.rows), len(cases))  # noqa: E731
+            _run_dask(scheduler, s, batches, ckpt, tick, batch_runner)
         elif workers > 1:
-            _run_pool(workers, prep, batches, ckpt, lambda n: say(len(ckpt.rows), len(cases)))
+            tick = lambda n: say(len(ckpt.rows), len(cases))  # noqa: E731
+            _run_pool(workers, prep, batches, ckpt, tick, batch_runner)
         else:
             for batch in batches:
                 for case in batch:
@@ -429,6 +431,7 @@ def _run_pool(
     batches: list[list[Case]],
     ckpt: Checkpoint,
     tick: Callable[[int], None],
+    batch_runner: BatchRunner = run_batch,
     max_restarts: int = 3,
 ) -> None:
     """Run batches on ``workers - 1`` spawned processes plus this process.
@@ -456,7 +459,7 @@ def _run_pool(
             while queue or futs:
                 while queue and len(futs) < 2 * helpers and not broken:
                     i = queue.pop()  # children take from the back, this process from the front
-                    futs[ex.submit(run_batch, s, batches[i])] = i
+                    futs[ex.submit(batch_runner, s, batches[i])] = i
                 if queue:
                     i = queue.popleft()
                     rows = [solve_case(prep, c) for c in batches[i]]
@@ -488,6 +491,7 @@ def _run_dask(
     batches: list[list[Case]],
     ckpt: Checkpoint,
     tick: Callable[[int], None],
+    batch_runner: BatchRunner = run_batch,
 ) -> None:
     try:
         from distributed import Client, as_completed
@@ -502,7 +506,7 @@ def _run_dask(
             Problem("", "--scheduler", f"cannot reach the Dask scheduler at {address} ({exc})")
         ) from None
     try:
-        futs = [client.submit(run_batch, s, b, pure=False, retries=3) for b in batches]
+        futs = [client.submit(batch_runner, s, b, pure=False, retries=3) for b in batches]
         for fut in as_completed(futs):
             rows = fut.result()
             ckpt.add(rows)

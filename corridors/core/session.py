@@ -43,8 +43,16 @@ class Prepared:
     """The diversification policy block (:mod:`corridors.core.policy`), if the scenario has one."""
 
 
-def prepare(scenario: Scenario | str | Path, progress: Progress | None = None) -> Prepared:
-    """Load (if a path), validate against the network, and build the model once."""
+def prepare(
+    scenario: Prepared | Scenario | str | Path, progress: Progress | None = None
+) -> Prepared:
+    """Load (if a path), validate against the network, and build the model once.
+
+    A :class:`Prepared` is returned as it is, so every analysis accepts a path, a
+    :class:`Scenario` or a prepared model alike.
+    """
+    if isinstance(scenario, Prepared):
+        return scenario
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()

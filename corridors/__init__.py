@@ -79,7 +79,8 @@ if TYPE_CHECKING:
     from corridors.core.solve import Status
     from corridors.errors import CorridorsError, NetworkError, Problem, ScenarioError
     from corridors.io.network import Network, load_network
-    from corridors.io.scenario import Scenario, load_scenario
+    from corridors.io.scenario import load_scenario
+    from corridors.io.schema import Scenario
     from corridors.outputs.folder import write_outputs
 
 

@@ -18,7 +18,7 @@ from corridors.analysis.policy import policy_report
 from corridors.core.availability import Availability
 from corridors.core.results import Result
 from corridors.core.session import Prepared, Progress, prepare, solve_model
-from corridors.io.scenario import Scenario
+from corridors.io.schema import Scenario
 from corridors.outputs.folder import write_outputs
 
 

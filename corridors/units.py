@@ -7,6 +7,13 @@ pipeline gas) per year; energy comparisons use PJ; money is USD.
 from __future__ import annotations
 
 DAYS_PER_YEAR = 365.0
+"""Days in a model year: capacities, demands and prices are per 365-day year."""
+
+PJ_PER_BCM_GAS = 36.0
+"""Energy content of natural gas, PJ per bcm (the reference value the N-1 formula converts with)."""
+
+MCM_PER_BCM = 1000.0
+"""Million cubic metres per billion cubic metres."""
 
 
 def conversion_factor(efficiency: float, pj_in: float, pj_out: float) -> float:

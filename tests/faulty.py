@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from corridors.analysis.sweep import Case, run_batch
-from corridors.io.scenario import Scenario
+from corridors.io.schema import Scenario
 
 #: A file path: the first worker that finds it missing creates it and dies mid-batch.
 KILL_ONCE_ENV = "CORRIDORS_TEST_KILL_ONCE"

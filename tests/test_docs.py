@@ -7,7 +7,7 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 from corridors.cli import app
-from corridors.io.scenario import Scenario
+from corridors.io.schema import Scenario
 
 DOCS = ROOT / "docs"
 

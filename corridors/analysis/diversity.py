@@ -61,7 +61,7 @@ import pandas as pd
 
 from corridors.core.groups import ALL, NONE, entry_mask
 from corridors.core.results import Result
-from corridors.io.scenario import Scenario
+from corridors.io.schema import Scenario
 
 SHARE_GROUPS = ("supplier", "corridor", "entry_point", "mode", "chokepoint")
 INDEX_GROUPS = ("supplier", "corridor", "entry_point", "chokepoint")

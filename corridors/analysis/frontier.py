@@ -15,7 +15,8 @@ from corridors.core.groups import ALL
 from corridors.core.policy import PolicyModel
 from corridors.core.session import prepare, solve_model
 from corridors.errors import CorridorsError, Problem, suggest
-from corridors.io.scenario import MaxHhi, MaxShare, Scenario, load_scenario
+from corridors.io.scenario import load_scenario
+from corridors.io.schema import MaxHhi, MaxShare, Scenario
 
 _METRIC = re.compile(r"^(share):([a-z_]+):([^:]+)(?::([a-z_]+))?$|^(hhi):([a-z_]+)(?::([a-z_]+))?$")
 

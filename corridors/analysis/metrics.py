@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from corridors.core.results import Result
+from corridors.units import DAYS_PER_YEAR
 
 
 def imports(result: Result) -> pd.DataFrame:
@@ -121,7 +122,7 @@ def reserve_figures(result: Result) -> dict[str, dict[str, float | None]]:
         first = float((int(short.index.min()) - 1) * h.period_days) if len(short) else None
         lv = result.storage[result.storage["commodity"] == c].groupby("period")["level"].sum()
         out[c] = {
-            "days_of_cover": stock / (demand / 365.0) if demand > 0 else None,
+            "days_of_cover": stock / (demand / DAYS_PER_YEAR) if demand > 0 else None,
             "first_shortfall_day": first,
             "survival_days": max(0.0, first - start_day) if first is not None else None,
             "min_reserve_level": float(lv.min()) if len(lv) else None,

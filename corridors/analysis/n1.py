@@ -25,12 +25,11 @@ from corridors.analysis.sweep import Case, case_availability
 from corridors.core.availability import ELEMENT_CLASSES, elements
 from corridors.core.session import Prepared
 from corridors.errors import CorridorsError, Problem, suggest
-
-MCM_PER_BCM = 1000.0
+from corridors.units import DAYS_PER_YEAR, MCM_PER_BCM, PJ_PER_BCM_GAS
 
 
 def _per_day(bcm_per_year: float) -> float:
-    return bcm_per_year * MCM_PER_BCM / 365.0
+    return bcm_per_year * MCM_PER_BCM / DAYS_PER_YEAR
 
 
 def eu_n1(
@@ -49,11 +48,18 @@ def eu_n1(
             Problem("", "--area", f"unknown area '{area}'{suggest(area, countries)}")
         )
     if gas not in s.commodities:
-        raise CorridorsError(Problem("", "--gas", f"unknown commodity '{gas}'"))
+        raise CorridorsError(
+            Problem(
+                str(s.source or ""),
+                "commodities",
+                f"no commodity '{gas}'{suggest(gas, s.commodities)}: the N-1 formula needs the "
+                "scenario's pipeline gas commodity under that name",
+            )
+        )
     inside = set(net.nodes.index[net.nodes["country"] == area])
     links = net.links
     pj = {c: v.pj_per_unit for c, v in s.commodities.items()}
-    unit_to_bcm = pj[gas] / 36.0  # gas units -> bcm (36 PJ per bcm)
+    unit_to_bcm = pj[gas] / PJ_PER_BCM_GAS  # gas units -> bcm
 
     entry = links[
         (links["commodity"] == gas)

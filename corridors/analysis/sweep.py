@@ -38,7 +38,7 @@ from corridors.core.session import Prepared, prepare
 from corridors.core.solve import Status
 from corridors.errors import CorridorsError, Problem
 from corridors.io.files import write_csv, write_json
-from corridors.io.scenario import Scenario
+from corridors.io.schema import Scenario
 
 BATCH_SECONDS = 0.25
 MAX_BATCH = 2000

@@ -20,7 +20,7 @@ import numpy as np
 
 from corridors.errors import Problem, ScenarioError, suggest
 from corridors.io.network import REVERSE_SUFFIX, Network
-from corridors.io.scenario import Disruption, Scenario
+from corridors.io.schema import Disruption, Scenario
 
 TARGET_KINDS = ("node", "link", "corridor", "country")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from corridors.io.network import Network
-from corridors.io.scenario import Scenario
+from corridors.io.schema import Scenario
 from corridors.units import conversion_factor, period_years
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from corridors.io.network import Network
-from corridors.io.scenario import Scenario
+from corridors.io.schema import Scenario
 
 ALL = "all"
 

@@ -56,7 +56,7 @@ from corridors.core.groups import ALL, NONE, entry_mask, importer_countries, sup
 from corridors.core.model import BuiltModel
 from corridors.errors import Problem, ScenarioError, suggest
 from corridors.io.network import Network
-from corridors.io.scenario import Policy, Scenario
+from corridors.io.schema import Policy, Scenario
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo

@@ -20,7 +20,8 @@ from corridors.core.solve import Status
 from corridors.errors import CorridorsError, Problem
 from corridors.io.network import load_network
 from corridors.io.resultdir import HINT, OPTIONAL, REQUIRED, read_csv, read_json
-from corridors.io.scenario import Scenario, load_scenario
+from corridors.io.scenario import load_scenario
+from corridors.io.schema import Scenario
 
 
 @dataclass

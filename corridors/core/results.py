@@ -18,7 +18,7 @@ from corridors.core.data import ModelData
 from corridors.core.lp import bound_arrays
 from corridors.core.solve import Solution, Status
 from corridors.io.network import Network
-from corridors.io.scenario import Scenario
+from corridors.io.schema import Scenario
 
 TOL = 1e-7
 

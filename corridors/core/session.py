@@ -22,7 +22,8 @@ from corridors.core.policy import PolicyModel, add_policy
 from corridors.core.results import Result, make_result
 from corridors.core.solve import Runner
 from corridors.io.network import Network, load_network
-from corridors.io.scenario import Scenario, load_scenario
+from corridors.io.scenario import load_scenario
+from corridors.io.schema import Scenario
 
 Progress = Callable[[str], None]
 

@@ -21,7 +21,7 @@ from pyomo.common.tee import capture_output
 from corridors.core.availability import Availability
 from corridors.core.lp import FAMILIES, MONEY_SCALE, bound_arrays
 from corridors.core.model import BuiltModel, set_bounds
-from corridors.io.scenario import SolverOptions
+from corridors.io.schema import SolverOptions
 
 if TYPE_CHECKING:
     from pyomo.contrib.solver.solvers.highs import Highs
@@ -44,6 +44,9 @@ class Status(StrEnum):
     UNBOUNDED = "unbounded"
     ERROR = "error"
     UNKNOWN = "unknown"
+    INEXACT = "inexact"
+    """A MILP whose optimum the check re-solve does not reproduce (a big-M too small): its
+    answer is not presented as exact (:mod:`corridors.analysis.interdiction`)."""
 
     @property
     def is_ok(self) -> bool:

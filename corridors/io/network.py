@@ -21,7 +21,7 @@ from pyproj import Geod
 from shapely.geometry import LineString, shape
 
 from corridors.errors import NetworkError, Problem, pydantic_message, suggest
-from corridors.io.scenario import Scenario
+from corridors.io.schema import Scenario
 
 NodeKind = Literal[
     "supply", "demand", "chokepoint", "port", "junction", "border", "storage", "terminal"

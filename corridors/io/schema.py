@@ -1,0 +1,283 @@
+"""The scenario schema: frozen pydantic models (``extra="forbid"``), one per YAML section.
+
+Loading, ``extends:`` and error reporting are in :mod:`corridors.io.scenario`. A scenario file names the network (geodata paths), the commodity table, supplies, demands,
+the time horizon, storage, carbon price and disruptions. ``extends: base.yaml`` makes a file a
+named override of another: mappings merge key by key, ``supply``/``demand``/``storage`` entries
+merge by ``(node, commodity)``, ``disruptions`` are appended, anything else is replaced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+NonNeg = Annotated[float, Field(ge=0)]
+Factor = Annotated[float, Field(ge=0, le=1)]
+LinkStatus = Literal["existing", "planned", "candidate"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Commodity(_Frozen):
+    """One commodity: its unit, energy content and the price of leaving demand unmet."""
+
+    unit: str
+    """Quantity unit, e.g. ``Mt`` or ``bcm`` (all quantities are per year)."""
+    pj_per_unit: Annotated[float, Field(gt=0)]
+    """Energy content, PJ per unit (crude 42.3 PJ/Mt, LNG 48.7 PJ/Mt, gas 36 PJ/bcm)."""
+    tonnes_per_unit: Annotated[float, Field(gt=0)] = 1.0e6
+    """Mass per unit in tonnes, for emissions per t·km (1 bcm gas = 0.735e6 t)."""
+    shortage_cost: NonNeg
+    """USD per unit of demand left unmet (value of lost supply)."""
+
+
+class Supply(_Frozen):
+    """An export point's availability of one commodity (per year)."""
+
+    node: str
+    commodity: str
+    max: NonNeg
+    price: float = 0.0
+    """USD per unit, free on board at the export point."""
+    min: NonNeg = 0.0
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> Supply:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
+        return self
+
+
+class Demand(_Frozen):
+    """Import demand for one commodity at a node (per year)."""
+
+    node: str
+    commodity: str
+    amount: NonNeg
+
+
+class Storage(_Frozen):
+    """A strategic reserve of one commodity at a node; rates per year, stocks in units."""
+
+    node: str
+    commodity: str
+    capacity: NonNeg
+    initial: NonNeg = 0.0
+    max_withdrawal: NonNeg
+    max_injection: NonNeg = 0.0
+    final_min: NonNeg | None = None
+    """Stock required at the end of the horizon; defaults to ``initial`` (reserves refilled)."""
+
+    @model_validator(mode="after")
+    def _initial_fits(self) -> Storage:
+        if self.initial > self.capacity:
+            raise ValueError(f"initial ({self.initial}) exceeds capacity ({self.capacity})")
+        if self.final_min is not None and self.final_min > self.capacity:
+            raise ValueError(f"final_min ({self.final_min}) exceeds capacity ({self.capacity})")
+        return self
+
+
+class Horizon(_Frozen):
+    """Time horizon: ``periods`` periods of ``period_days`` days each."""
+
+    periods: Annotated[int, Field(ge=1)] = 1
+    period_days: Annotated[float, Field(gt=0)] = 365.0
+    start: dt.date | None = None
+    """Calendar date of the first period, needed only for disruptions given as dates."""
+
+
+class Disruption(_Frozen):
+    """A loss of capacity: ``target`` keeps ``capacity_factor`` of its capacity in a window.
+
+    ``target`` names a node (a chokepoint cuts every lane through it), a link, a corridor, a
+    supplier country (ISO3) or a list of them; ``kind:id`` (``node:``, ``link:``,
+    ``corridor:``, ``country:``) removes ambiguity. ``start``/``end`` are 1-based period numbers
+    (inclusive) or dates; omitted means the whole horizon.
+    """
+
+    target: str | tuple[str, ...]
+    capacity_factor: Factor = 0.0
+    start: int | dt.date | None = None
+    end: int | dt.date | None = None
+    probability: Factor | None = None
+    """Per-run probability, used by Monte Carlo sampling."""
+    duration_days: Annotated[float, Field(gt=0)] | None = None
+    """Duration, used by Monte Carlo sampling."""
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.target,) if isinstance(self.target, str) else tuple(self.target)
+
+
+class NetworkFiles(_Frozen):
+    """Where the network's geodata live and which link statuses are active."""
+
+    nodes: Path
+    links: Path
+    basemap: Path | None = None
+    include_status: tuple[LinkStatus, ...] = ("existing",)
+    include_links: tuple[str, ...] = ()
+    """Planned or candidate links to activate by id, on top of ``include_status``."""
+
+
+class SolverOptions(_Frozen):
+    """HiGHS options."""
+
+    method: Literal["auto", "simplex", "ipm"] = "auto"
+    time_limit: Annotated[float, Field(gt=0)] | None = None
+    threads: Annotated[int, Field(ge=1)] | None = None
+    interface: Literal["auto", "direct", "pyomo"] = "auto"
+    """How the model reaches HiGHS: ``direct`` passes the assembled LP arrays in one call,
+    ``pyomo`` goes through Pyomo's persistent HiGHS interface (same LP, slower to load on
+    large networks); ``auto`` is ``direct`` unless the scenario has a ``policy:``, whose
+    constraints are built in Pyomo."""
+
+
+class Outputs(_Frozen):
+    """Which files ``corridors run`` writes besides the tables."""
+
+    map: bool = True
+    gpkg: bool = True
+
+
+ShareGroup = Literal["supplier", "corridor", "chokepoint", "entry_point", "mode"]
+HhiGroup = Literal["supplier", "corridor", "entry_point", "mode"]
+
+
+class MaxShare(_Frozen):
+    """Imports of ``commodity`` (``all``: every commodity in PJ) through one group member
+    (a supplier country, corridor, chokepoint, entry point or mode) are at most ``share`` of
+    the total, in every period (see :mod:`corridors.analysis.policy` for the equation)."""
+
+    group: ShareGroup
+    id: str
+    commodity: str = "all"
+    share: Factor
+    name: str | None = None
+
+
+class MinSuppliers(_Frozen):
+    """At least ``count`` supplier countries each provide at least ``share`` of the imports
+    of ``commodity`` (a MILP: one binary per supplier country and period)."""
+
+    count: Annotated[int, Field(ge=1)]
+    share: Annotated[float, Field(gt=0, le=1)]
+    commodity: str = "all"
+    name: str | None = None
+
+
+class MaxHhi(_Frozen):
+    """Herfindahl–Hirschman index of ``group`` shares (on [0, 1], not x10,000) at most
+    ``hhi``, enforced by a conservative piecewise-linear over-estimate with ``breakpoints``
+    segments per share (see :mod:`corridors.analysis.policy`)."""
+
+    group: HhiGroup = "supplier"
+    commodity: str = "all"
+    hhi: Annotated[float, Field(gt=0, le=1)]
+    breakpoints: Annotated[int, Field(ge=2, le=200)] = 40
+    name: str | None = None
+
+
+class Policy(_Frozen):
+    """Diversification targets added to the model as constraints."""
+
+    max_share: tuple[MaxShare, ...] = ()
+    min_suppliers: tuple[MinSuppliers, ...] = ()
+    max_hhi: tuple[MaxHhi, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.max_share or self.min_suppliers or self.max_hhi)
+
+
+class Risk(_Frozen):
+    """Risk scores in [0, 1] for the risk-weighted diversity metrics; others get ``default``."""
+
+    default: Factor = 0.0
+    supplier: dict[str, Factor] = Field(default_factory=dict)
+    """By supplier country (ISO3)."""
+    chokepoint: dict[str, Factor] = Field(default_factory=dict)
+    """By chokepoint node id."""
+
+
+class ExpansionCase(_Frozen):
+    """One disruption scenario of expansion planning: its weight and the events in it."""
+
+    name: str
+    weight: NonNeg = 1.0
+    """Relative weight (probability after normalisation) in the expected-cost objective."""
+    disruptions: tuple[Disruption, ...] = ()
+
+
+class Expansion(_Frozen):
+    """Corridor investment planning (:mod:`corridors.analysis.expansion`)."""
+
+    scenarios: tuple[ExpansionCase, ...] = ()
+    """Disruption scenarios; none given: only the scenario as it is (no extra loss)."""
+    discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.08
+    """Per year, for annualising capital cost (capital recovery factor)."""
+    lifetime_years: Annotated[int, Field(ge=1)] = 30
+    candidates: tuple[str, ...] | None = None
+    """Planned/candidate link ids to choose among; default: every inactive link."""
+
+
+class Scenario(_Frozen):
+    """A validated scenario (the merged ``extends`` chain)."""
+
+    name: str
+    description: str = ""
+    extends: str | None = None
+    network: NetworkFiles
+    commodities: dict[str, Commodity]
+    supply: tuple[Supply, ...] = ()
+    demand: tuple[Demand, ...] = ()
+    horizon: Horizon = Horizon()
+    storage: tuple[Storage, ...] = ()
+    carbon_price: NonNeg = 0.0
+    """USD per t CO2e."""
+    discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.03
+    """Per year; costs of later periods are discounted to the start of the horizon."""
+    emission_factors: dict[str, dict[str, NonNeg]] = Field(default_factory=dict)
+    """g CO2e per t·km, by link mode then commodity."""
+    disruptions: tuple[Disruption, ...] = ()
+    solver: SolverOptions = SolverOptions()
+    outputs: Outputs = Outputs()
+    policy: Policy = Policy()
+    """Diversification constraints (:mod:`corridors.analysis.policy`)."""
+    risk: Risk = Risk()
+    """Risk scores for risk-weighted metrics (:mod:`corridors.analysis.diversity`)."""
+    attack_costs: dict[str, NonNeg] = Field(default_factory=dict)
+    """Cost of losing each element for budgeted interdiction (others cost 1)."""
+    expansion: Expansion = Expansion()
+    """Candidate corridors and disruption scenarios for ``corridors expand``."""
+    source: Path | None = Field(default=None, exclude=True)
+    """The YAML file this scenario was loaded from (set by the loader)."""
+    disruption_origins: tuple[tuple[str, int], ...] = Field(default=(), exclude=True)
+    """(file, index in that file) of each disruption after ``extends`` merging (loader-set)."""
+
+    def event_location(self, i: int) -> tuple[str, str]:
+        """The file and key where disruption ``i`` of the merged scenario was written."""
+        if i < len(self.disruption_origins):
+            file, j = self.disruption_origins[i]
+            return file, f"disruptions[{j}]"
+        return str(self.source or ""), f"disruptions[{i}]"
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the merged scenario content, for manifests and resume checks."""
+        payload = self.model_dump(mode="json", exclude={"source"})
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    def with_updates(self, **changes: Any) -> Scenario:
+        """A copy with fields replaced (validated again)."""
+        data = self.model_dump(exclude={"source"})
+        data.update(changes)
+        return Scenario.model_validate(
+            {**data, "source": self.source, "disruption_origins": self.disruption_origins}
+        )

@@ -32,20 +32,15 @@ def parse_metric(metric: str) -> MaxShare | MaxHhi:
         )  # fmt: skip
     try:
         if mt.group(1):
-            return MaxShare(
-                group=mt.group(2),
-                id=mt.group(3),
-                commodity=mt.group(4) or ALL,
-                share=1.0,
-                name="frontier",
-            )  # type: ignore[arg-type]
-        return MaxHhi(
-            group=mt.group(6),
-            commodity=mt.group(7) or ALL,
-            hhi=1.0,
-            name="frontier",
-            breakpoints=40,
-        )  # type: ignore[arg-type]
+            # validated like YAML, so an unknown group is reported with the allowed ones
+            return MaxShare.model_validate(
+                {"group": mt.group(2), "id": mt.group(3), "commodity": mt.group(4) or ALL,
+                 "share": 1.0, "name": "frontier"}
+            )  # fmt: skip
+        return MaxHhi.model_validate(
+            {"group": mt.group(6), "commodity": mt.group(7) or ALL, "hhi": 1.0,
+             "name": "frontier", "breakpoints": 40}
+        )  # fmt: skip
     except Exception as exc:  # pydantic: bad group
         groups = "supplier, corridor, chokepoint, entry_point, mode" if mt.group(1) else (
             "supplier, corridor, entry_point, mode")  # fmt: skip
@@ -105,7 +100,7 @@ def frontier(
         # the report re-solves with the targets relaxed when demand is unmet; kept so that
         # each point starts from the same solver state as a plain solve with a policy would
         res.solver["policy"] = policy_report(prep, res).to_dict("records")
-        if kind == "max_share":
+        if isinstance(entry, MaxShare):
             sh = shares(res, entry.group)
             hit = sh[(sh["commodity"] == entry.commodity) & (sh["id"] == entry.id)]
             ach = float(hit["share"].iloc[0]) if len(hit) else 0.0

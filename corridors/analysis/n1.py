@@ -91,7 +91,7 @@ def eu_n1(
     demand_bcm *= unit_to_bcm
     dmax = _per_day(demand_bcm) * peak_factor
     candidates = {**ep, **lngm, **prod, **stor}
-    im_id = max(candidates, key=candidates.get) if candidates else None
+    im_id = max(candidates, key=lambda name: candidates[name]) if candidates else None
     im = candidates[im_id] if im_id else 0.0
     terms = {
         "EPm": sum(ep.values()),

@@ -67,6 +67,7 @@ def _row_duals(prep: Prepared, target: Target) -> list[float]:
     sol = runner.highs.getSolution()
     if not sol.dual_valid:
         return [math.nan] * len(target.rows)
+    assert runner.opt is not None, "a policy is solved through the Pyomo interface"
     cmap = runner.opt._pyomo_con_to_solver_con_map
     y = np.asarray(sol.row_dual)
     return [float(y[cmap[r]]) if r in cmap else math.nan for r in target.rows]
@@ -166,11 +167,13 @@ def diagnose(prep: Prepared) -> dict[tuple[str, int], float]:
     b.elastic = Objective(expr=sum(s for tg in pm.targets for s in tg.slack))
     out: dict[tuple[str, int], float] = {}
     try:
-        prep.runner.opt.solve(m)
+        opt = prep.runner.opt
+        assert opt is not None, "a policy is solved through the Pyomo interface"
+        opt.solve(m)
         h = prep.runner.highs
         sol = h.getSolution()
         if h.getInfo().primal_solution_status == 2:
-            vmap = prep.runner.opt._pyomo_var_to_solver_var_map
+            vmap = opt._pyomo_var_to_solver_var_map
             x = np.asarray(sol.col_value)
             for tg in pm.targets:
                 for t, s in enumerate(tg.slack):

@@ -43,7 +43,7 @@ def summary(result: Result) -> dict[str, Any]:
 
 def manifest(result: Result) -> dict[str, Any]:
     """What is needed to reproduce a result: scenario hash, inputs, package versions."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for pkg in ("corridors", "pyomo", "highspy", "networkx", "pandas", "geopandas", "pydantic"):
         try:
             versions[pkg] = metadata.version(pkg)

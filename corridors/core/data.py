@@ -146,7 +146,8 @@ def model_data(scenario: Scenario, network: Network) -> ModelData:
     for i in range(len(data.link_ids)):
         keys.add((data.link_from[i], data.link_com[i]))
         keys.add((data.link_to[i], data.link_out[i]))
-    for row in [*data.supply, *data.demand, *data.storage]:
+    rows: list[SupplyRow | DemandRow | StorageRow] = [*data.supply, *data.demand, *data.storage]
+    for row in rows:
         keys.add((row.node, row.commodity))
     data.balance_keys = sorted(keys)
     has_inflow = set(data.link_to)

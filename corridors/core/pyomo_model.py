@@ -6,7 +6,7 @@ elastic diagnosis, ``solver: {interface: pyomo}``, the cross-checks in the tests
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -46,7 +46,7 @@ def build_pyomo(lp: LinearProgram, data: ModelData) -> pyo.ConcreteModel:
     import pyomo.environ as pyo
     from pyomo.core.expr.numeric_expr import LinearExpression
 
-    def linear(coefs: list[float], variables: list) -> LinearExpression:  # type: ignore[type-arg]
+    def linear(coefs: list[float], variables: list[Any]) -> LinearExpression:
         return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables)
 
     m = pyo.ConcreteModel(name="corridors")
@@ -57,7 +57,7 @@ def build_pyomo(lp: LinearProgram, data: ModelData) -> pyo.ConcreteModel:
     starts, cols, vals = rstart.tolist(), rcol.tolist(), rval.tolist()
     lo = lp.row_lo.tolist()
 
-    def expr(r: int) -> LinearExpression:
+    def expr(r: Any) -> LinearExpression:  # r: a row number (numpy integer)
         s, e = starts[r], starts[r + 1]
         return linear(vals[s:e], [xs[j] for j in cols[s:e]])
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
@@ -144,7 +144,7 @@ class Runner:
         self._direct = False
 
     # -- column maps ---------------------------------------------------------------------
-    def _cols(self, var) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def _cols(self, var: Any) -> np.ndarray:
         assert self.opt is not None
         vmap = self.opt._pyomo_var_to_solver_var_map
         data = self.built.data
@@ -230,7 +230,7 @@ class Runner:
     def _configure(self) -> None:
         h = self.highs
         h.setOptionValue("output_flag", False)
-        method = self.options.method
+        method: str = self.options.method
         if method == "auto":
             method = AUTO_METHOD
         self.method = method
@@ -312,7 +312,10 @@ class Runner:
             changed = np.flatnonzero(limits != self._row_ub)
             if changed.size:
                 rows = self.row_throughput.ravel()[changed]
-                h.changeRowsBounds(changed.size, rows, np.full(changed.size, -inf), limits[changed])
+                # in highspy's binding, absent from its type stubs
+                h.changeRowsBounds(  # type: ignore[attr-defined]
+                    changed.size, rows, np.full(changed.size, -inf), limits[changed]
+                )
                 self._row_ub[changed] = limits[changed]
 
     def _read(self, seconds: float, duals: bool = True) -> Solution:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import networkx as nx
 import numpy as np
@@ -29,6 +29,9 @@ NodeKind = Literal[
 LinkMode = Literal["pipeline", "sea", "rail", "conversion"]
 REVERSE_SUFFIX = "~rev"
 _GEOD = Geod(ellps="WGS84")
+
+
+PropsT = TypeVar("PropsT", bound=BaseModel)
 
 
 class NodeProps(BaseModel):
@@ -135,8 +138,8 @@ def _read_features(
 
 
 def _props(
-    feat: Any, i: int, model: type[BaseModel], path: Path, problems: list[Problem]
-) -> BaseModel | None:
+    feat: Any, i: int, model: type[PropsT], path: Path, problems: list[Problem]
+) -> PropsT | None:
     if not isinstance(feat, dict) or not isinstance(feat.get("properties"), dict):
         problems.append(Problem(str(path), f"features[{i}]", "feature without properties"))
         return None
@@ -255,8 +258,7 @@ def load_network(scenario: Scenario) -> Network:
     for i, feat in enumerate(
         _read_features(files.links, "links", problems, str(scenario.source or ""))
     ):
-        p = _props(feat, i, LinkProps, files.links, problems)
-        lp: LinkProps | None = p  # type: ignore[assignment]
+        lp = _props(feat, i, LinkProps, files.links, problems)
         # References are checked even when other properties are bad (report all at once).
         lid = lp.id if lp is not None else _raw_str(feat, "id")
         where = lid or f"features[{i}]"

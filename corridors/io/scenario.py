@@ -162,8 +162,8 @@ def _pydantic_problems(exc: ValidationError, file: str, skip_missing: bool) -> l
     for prefix, members in unions.items():
         deeper = [(r, e) for r, e in members if r]
         if deeper:  # the value had the shape of one member (a list): report its items
-            for rest, err in deeper:
-                problem = _problem(file, _strip_tags(prefix + rest), err, skip_missing)
+            for rest, detail in deeper:
+                problem = _problem(file, _strip_tags(prefix + rest), detail, skip_missing)
                 if problem is not None:
                     problems.append(problem)
             continue

@@ -108,6 +108,7 @@ _NOISE = [
     re.compile(rb"/(tmp|work)/[^\s\"'<>,]*"),  # absolute paths
     re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?"),  # ISO timestamps
     re.compile(rb"<dc:date>[^<]*</dc:date>"),  # SVG metadata
+    re.compile(rb"fingerprint [0-9a-f]{12}"),  # the scenario hash includes absolute paths
     re.compile(rb"#[mp][0-9a-f]{10}\b|id=\"[mp][0-9a-f]{10}\""),  # matplotlib's random SVG ids
     re.compile(rb"\d+(\.\d+)? s\b"),  # "(1.2 s)" in reports
     re.compile(rb"id=\"[0-9a-f]{6,}\"|#[0-9a-f]{12,}\b"),  # matplotlib's random SVG ids

@@ -13,7 +13,7 @@ from corridors.analysis.diversity import shares
 from corridors.analysis.policy import period_energies, policy_report
 from corridors.core.groups import ALL
 from corridors.core.policy import PolicyModel
-from corridors.core.session import prepare, solve_model
+from corridors.core.session import Prepared, Source, prepare, solve_model
 from corridors.errors import CorridorsError, Problem, suggest
 from corridors.io.scenario import load_scenario
 from corridors.io.schema import MaxHhi, MaxShare, Scenario
@@ -71,7 +71,7 @@ def parse_range(text: str) -> list[float]:
 
 
 def frontier(
-    scenario: Scenario | str, metric: str, values: list[float], progress: Any = None
+    scenario: Source, metric: str, values: list[float], progress: Any = None
 ) -> pd.DataFrame:
     """Cost of diversification: re-solve one built model with the metric's bound at each value.
 
@@ -83,7 +83,10 @@ def frontier(
     over-estimate).
     """
     say = progress or (lambda _m: None)
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if isinstance(scenario, Prepared):  # the bound is a new policy row: built anew
+        sc = scenario.scenario
+    else:
+        sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     entry = parse_metric(metric)
     kind = "max_share" if isinstance(entry, MaxShare) else "max_hhi"
     pol = sc.policy

@@ -23,7 +23,7 @@ from typing import Any
 
 from corridors.analysis.sweep import Case, case_availability
 from corridors.core.availability import ELEMENT_CLASSES, elements
-from corridors.core.session import Prepared
+from corridors.core.session import Source, prepare
 from corridors.errors import CorridorsError, Problem, suggest
 from corridors.units import DAYS_PER_YEAR, MCM_PER_BCM, PJ_PER_BCM_GAS
 
@@ -33,7 +33,7 @@ def _per_day(bcm_per_year: float) -> float:
 
 
 def eu_n1(
-    prep: Prepared,
+    source: Source,
     area: str,
     gas: str = "pipeline_gas",
     lng: str = "lng",
@@ -41,6 +41,7 @@ def eu_n1(
     deff_mcm_d: float = 0.0,
 ) -> dict[str, Any]:
     """The infrastructure N-1 formula for the nodes of country ``area``; see module docs."""
+    prep = prepare(source)
     s, net = prep.scenario, prep.network
     countries = set(net.nodes["country"])
     if area not in countries:
@@ -121,11 +122,12 @@ def eu_n1(
 
 
 def flow_n1(
-    prep: Prepared, area: str, gas_commodities: tuple[str, ...] = ("pipeline_gas", "lng")
+    source: Source, area: str, gas_commodities: tuple[str, ...] = ("pipeline_gas", "lng")
 ) -> dict[str, Any]:
     """Largest single loss, re-solved: the element (any node but demand nodes, link, supplier
     country or corridor) whose loss leaves most gas demand unmet in ``area`` (PJ), and the
     share of the area's gas demand still met."""
+    prep = prepare(source)
     s, net = prep.scenario, prep.network
     inside = set(net.nodes.index[net.nodes["country"] == area])
     gas = [c for c in gas_commodities if c in s.commodities]

@@ -12,16 +12,14 @@ from typing import Any
 from corridors.analysis.diversity import headline
 from corridors.analysis.metrics import summary_metrics
 from corridors.core.results import Result
-from corridors.io.resultdir import FORMAT_VERSION
 
 
 def summary(result: Result) -> dict[str, Any]:
-    """The content of summary.json."""
+    """The content of summary.json (the folder writer stamps its ``format_version``)."""
     com = result.scenario.commodities
     unmet = result.unmet_by_commodity()
 
     return {
-        "format_version": FORMAT_VERSION,
         "scenario": result.scenario.name,
         "status": result.status.value,
         "objective": result.objective,

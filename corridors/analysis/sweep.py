@@ -34,7 +34,7 @@ from corridors.core.availability import (
     parse_classes,
     sample_events,
 )
-from corridors.core.session import Prepared, prepare
+from corridors.core.session import Prepared, Source, prepare
 from corridors.core.solve import Status
 from corridors.errors import CorridorsError, Problem
 from corridors.io.files import write_csv, write_json
@@ -206,7 +206,7 @@ Progress = Callable[[int, int], None]
 
 
 def run_sweep(
-    scenario: Scenario | str | Path,
+    scenario: Source,
     out: str | Path,
     *,
     k: int | None = None,

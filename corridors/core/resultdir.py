@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from corridors.core.results import Result
 from corridors.core.solve import Status
 from corridors.errors import CorridorsError, Problem
 from corridors.io.network import load_network
-from corridors.io.resultdir import HINT, OPTIONAL, REQUIRED, read_csv, read_json
+from corridors.io.resultdir import read_folder
 from corridors.io.scenario import load_scenario
 from corridors.io.schema import Scenario
 
@@ -56,33 +54,7 @@ def load_result_dir(folder: str | Path, scenario: str | Path | Scenario | None =
     Raises :class:`CorridorsError` naming every missing or unreadable file at once.
     """
     folder = Path(folder)
-    if not folder.exists():
-        raise CorridorsError(Problem(str(folder), "", f"result folder not found; {HINT}"))
-    if not folder.is_dir():
-        raise CorridorsError(Problem(str(folder), "", f"not a folder; {HINT}"))
-    problems: list[Problem] = []
-    absent = [name for name in REQUIRED if not (folder / name).is_file()]
-    if absent:
-        raise CorridorsError(
-            Problem(
-                str(folder),
-                "",
-                f"incomplete result folder: missing {', '.join(absent)}; {HINT}",
-            )
-        )
-    summary = read_json(folder / "summary.json", problems)
-    manifest = read_json(folder / "manifest.json", problems)
-    tables: dict[str, pd.DataFrame] = {}
-    for name, cols in {**REQUIRED, **OPTIONAL}.items():
-        if not name.endswith(".csv"):
-            continue
-        path = folder / name
-        if path.is_file():
-            tables[name] = read_csv(path, cols, problems)
-        else:
-            tables[name] = pd.DataFrame(columns=list(cols))
-    if problems:
-        raise CorridorsError(problems)
+    summary, manifest, tables = read_folder(folder)
 
     warnings: list[str] = []
     if scenario is None:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Union
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from corridors.io.scenario import load_scenario
 from corridors.io.schema import Scenario
 
 Progress = Callable[[str], None]
+
+Source = Union["Prepared", Scenario, str, Path]
+"""What every analysis accepts: a prepared model, a scenario, or the path of a scenario file."""
 
 
 @dataclass
@@ -44,9 +48,7 @@ class Prepared:
     """The diversification policy block (:mod:`corridors.core.policy`), if the scenario has one."""
 
 
-def prepare(
-    scenario: Prepared | Scenario | str | Path, progress: Progress | None = None
-) -> Prepared:
+def prepare(scenario: Source, progress: Progress | None = None) -> Prepared:
     """Load (if a path), validate against the network, and build the model once.
 
     A :class:`Prepared` is returned as it is, so every analysis accepts a path, a

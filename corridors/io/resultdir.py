@@ -1,6 +1,9 @@
-"""The result folder, stated once: its files, their columns, its format version, and reading
-its raw content back (writing is :func:`corridors.outputs.folder.write_outputs`, which fills
-these files; :func:`corridors.core.resultdir.load_result_dir` rebuilds a Result from them).
+"""The result folder, stated once: its files, their columns, its format version, writing it
+and reading it back.
+
+:func:`write_folder` and :func:`read_folder` move tables and JSON objects; what goes into them
+is computed above (:func:`corridors.outputs.folder.write_outputs` fills a folder from a
+Result, :func:`corridors.core.resultdir.load_result_dir` rebuilds a Result from one).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from corridors.errors import CorridorsError, Problem
+from corridors.io.files import write_csv, write_json
 
 #: Version of the result folder layout (summary.json ``format_version``); ``corridors compare``
 #: refuses folders of another version. 2: diversity.csv and policy.csv added.
@@ -22,6 +26,10 @@ FLOW_COLUMNS = ["link", "from", "to", "commodity", "period", "flow", "capacity"]
 
 #: The columns of unmet.csv, in order.
 UNMET_COLUMNS = ["node", "commodity", "period", "unmet", "demand"]
+
+#: Tables of a result folder, in the order they are written (policy.csv only with a policy).
+TABLES = ("flows.csv", "unmet.csv", "supply.csv", "storage.csv", "prices.csv", "binding.csv",
+          "diversity.csv", "policy.csv")  # fmt: skip
 
 #: file -> columns the maps and the report need.
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -116,3 +124,59 @@ def check_format_version(summary: Any, path: Path) -> None:
                 f"{FORMAT_VERSION}); run the scenario again with corridors run",
             )
         )
+
+
+def write_folder(
+    out: Path, tables: dict[str, pd.DataFrame], summary: dict[str, Any], manifest: dict[str, Any]
+) -> list[Path]:
+    """Write a result folder's tables (in :data:`TABLES` order), summary.json (stamped with
+    :data:`FORMAT_VERSION`) and manifest.json, each atomically; return the paths written."""
+    unknown = sorted(set(tables) - set(TABLES))
+    if unknown:
+        raise ValueError(f"not a table of the result folder: {', '.join(unknown)}")
+    if out.exists() and not out.is_dir():
+        raise CorridorsError(f"{out}: output path exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in TABLES:
+        if name in tables:
+            write_csv(out / name, tables[name])
+            written.append(out / name)
+    write_json(out / "summary.json", {"format_version": FORMAT_VERSION, **summary})
+    write_json(out / "manifest.json", manifest)
+    return [*written, out / "summary.json", out / "manifest.json"]
+
+
+def read_folder(
+    folder: Path,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, pd.DataFrame]]:
+    """summary.json, manifest.json and every table of a result folder (an absent optional
+    table is empty); a :class:`CorridorsError` names every missing or unreadable file at once."""
+    if not folder.exists():
+        raise CorridorsError(Problem(str(folder), "", f"result folder not found; {HINT}"))
+    if not folder.is_dir():
+        raise CorridorsError(Problem(str(folder), "", f"not a folder; {HINT}"))
+    problems: list[Problem] = []
+    absent = [name for name in REQUIRED if not (folder / name).is_file()]
+    if absent:
+        raise CorridorsError(
+            Problem(
+                str(folder),
+                "",
+                f"incomplete result folder: missing {', '.join(absent)}; {HINT}",
+            )
+        )
+    summary = read_json(folder / "summary.json", problems)
+    manifest = read_json(folder / "manifest.json", problems)
+    tables: dict[str, pd.DataFrame] = {}
+    for name, cols in {**REQUIRED, **OPTIONAL}.items():
+        if not name.endswith(".csv"):
+            continue
+        path = folder / name
+        if path.is_file():
+            tables[name] = read_csv(path, cols, problems)
+        else:
+            tables[name] = pd.DataFrame(columns=list(cols))
+    if problems:
+        raise CorridorsError(problems)
+    return summary, manifest, tables

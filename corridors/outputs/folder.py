@@ -14,9 +14,7 @@ from corridors.analysis.diversity import diversity
 from corridors.analysis.summary import manifest, summary
 from corridors.core.results import Result
 from corridors.core.session import Progress
-from corridors.errors import CorridorsError
-from corridors.io.files import write_csv, write_json
-from corridors.io.resultdir import FLOW_COLUMNS, UNMET_COLUMNS
+from corridors.io.resultdir import FLOW_COLUMNS, UNMET_COLUMNS, write_folder
 
 
 def write_outputs(result: Result, out: str | Path, progress: Progress | None = None) -> list[Path]:
@@ -26,10 +24,6 @@ def write_outputs(result: Result, out: str | Path, progress: Progress | None = N
     """
     say = progress or (lambda _msg: None)
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise CorridorsError(f"{out}: output path exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
     say("writing tables")
     fl = result.flows
     extra = [c for c in fl.columns if c not in FLOW_COLUMNS]
@@ -40,16 +34,11 @@ def write_outputs(result: Result, out: str | Path, progress: Progress | None = N
         "storage.csv": result.storage,
         "prices.csv": result.prices,
         "binding.csv": result.binding,
+        "diversity.csv": diversity(result),
     }
-    tables["diversity.csv"] = diversity(result)
     if "policy" in result.solver:
         tables["policy.csv"] = pd.DataFrame(result.solver["policy"])
-    for name, df in tables.items():
-        write_csv(out / name, df)
-        written.append(out / name)
-    write_json(out / "summary.json", summary(result))
-    write_json(out / "manifest.json", manifest(result))
-    written += [out / "summary.json", out / "manifest.json"]
+    written = write_folder(out, tables, summary(result), manifest(result))
     outputs = result.scenario.outputs
     if (outputs.map or outputs.gpkg) and result.has_solution:
         # geopandas/matplotlib only when needed; the GeoPackage alone needs no matplotlib

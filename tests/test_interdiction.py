@@ -1,9 +1,15 @@
-"""Interdiction MILP against brute force (exhaustive N-k sweeps) and bad input."""
+"""Interdiction MILP against brute force (exhaustive N-k sweeps), its LP against what HiGHS
+holds, statuses, and bad input (a scenario with a policy is refused)."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
+import highspy
+import numpy as np
 import pytest
 import yaml
 from conftest import SCENARIOS
@@ -11,8 +17,12 @@ from factory import diamond, random_network
 
 import corridors
 from corridors.analysis.interdiction import interdict, write_interdiction
+from corridors.analysis.lpform import lp_form, solve_form
 from corridors.analysis.sweep import run_sweep
+from corridors.core.lp import FAMILIES
 from corridors.core.session import prepare
+from corridors.core.solve import Status
+from corridors.io.scenario import load_scenario
 
 CLASSES = "pipeline,sea,chokepoint,junction"
 
@@ -25,7 +35,7 @@ def test_matches_exhaustive_sweep_on_random_networks(tmp_path, seed, k):
     sw = run_sweep(path, tmp_path / "sweep", k=k, element_classes=CLASSES)
     for objective, col in (("unmet", "unmet"), ("cost", "objective")):
         res = interdict(prep, k, element_classes=CLASSES, objective=objective, fallback=False)
-        assert res.status == "optimal" and res.gap == pytest.approx(0.0, abs=1e-6)
+        assert res.status is Status.OPTIMAL and res.gap == pytest.approx(0.0, abs=1e-6)
         assert res.check["agrees"]
         best = sw.table[col].max()
         ours = res.unmet if objective == "unmet" else res.cost
@@ -46,7 +56,7 @@ def test_matches_exhaustive_sweep_on_reference_network(tmp_path, k):
     sw = run_sweep(SCENARIOS / "baseline.yaml", tmp_path / "s", k=k, element_classes=classes)
     for objective, col in (("unmet", "unmet"), ("cost", "objective")):
         res = interdict(prep, k, element_classes=classes, objective=objective)
-        assert res.status == "optimal"
+        assert res.status is Status.OPTIMAL
         ours = res.unmet if objective == "unmet" else res.cost
         assert ours == pytest.approx(sw.table[col].max(), rel=1e-7)
     assert "hormuz" in res.elements
@@ -116,21 +126,22 @@ def test_time_limit_is_reported_as_such(tmp_path, monkeypatch):
 
     def limited(*args, **kwargs):  # type: ignore[no-untyped-def]
         out, opt = original(*args, **kwargs)
-        out.status = "time_limit"  # what HiGHS reports when it stops early
+        out.status = Status.TIME_LIMIT  # what HiGHS reports when it stops early
         out.gap = 0.25
         return out, opt
 
     monkeypatch.setattr(mod, "solve_milp", limited)
     res = interdict(diamond(tmp_path), 1, element_classes="pipeline,sea")
-    assert res.status == "time_limit" and res.gap == 0.25 and res.bound is not None
+    assert res.status is Status.TIME_LIMIT and res.gap == 0.25 and res.bound is not None
+    assert res.to_json()["status"] == "time_limit"
 
 
 def test_real_time_limit_on_a_larger_network(tmp_path):
     path = random_network(tmp_path / "net", seed=11, n=40, extra_edges=160)
     res = interdict(path, 6, element_classes="pipeline,sea,junction", time_limit=0.01)
-    assert res.status in ("time_limit", "optimal")
-    if res.status == "time_limit":
-        assert res.status != "optimal" and (res.gap is None or res.gap >= 0)
+    assert res.status in (Status.TIME_LIMIT, Status.OPTIMAL)
+    if res.status is Status.TIME_LIMIT:
+        assert res.gap is None or res.gap >= 0
 
 
 def test_cli_writes_interdiction_json(tmp_path):
@@ -160,3 +171,82 @@ def test_attack_costs_from_yaml(tmp_path):
     assert res.elements == ["ad"]
     write_interdiction(res, tmp_path / "o")
     assert json.loads((tmp_path / "o" / "interdiction.json").read_text())["elements"] == ["ad"]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.yaml")))
+def test_form_is_the_lp_highs_holds(name):
+    """The form (built LP + bound_arrays) is, entry by entry, the LP in the runner's HiGHS."""
+    prep = prepare(SCENARIOS / name)
+    assert prep.policy is None and prep.runner.interface == "direct"
+    form = lp_form(prep)
+    lp = prep.runner.highs.getLp()
+    a = lp.a_matrix_
+    assert a.format_ == highspy.MatrixFormat.kColwise
+    assert (lp.num_col_, lp.num_row_) == (form.n_cols, form.n_rows)
+    assert np.array_equal(np.asarray(a.start_), form.lp.start)
+    assert np.array_equal(np.asarray(a.index_), form.lp.index)
+    assert np.array_equal(np.asarray(a.value_), form.lp.value)
+    assert np.array_equal(np.asarray(lp.col_cost_), form.cost) and lp.offset_ == 0.0
+
+    def inf(x):  # type: ignore[no-untyped-def]
+        x = np.asarray(x, dtype=float)
+        return np.where(
+            x >= highspy.kHighsInf, np.inf, np.where(x <= -highspy.kHighsInf, -np.inf, x)
+        )
+
+    assert np.array_equal(inf(lp.col_lower_), form.col_lo)
+    assert np.array_equal(inf(lp.col_upper_), form.col_hi)
+    assert np.array_equal(inf(lp.row_lower_), form.row_lo)
+    assert np.array_equal(inf(lp.row_upper_), form.row_hi)
+    assert set(form.col) == set(FAMILIES)
+    # and solved afresh it gives the runner's optimum
+    sol = prep.runner.solve()
+    value = solve_form(form, form.col_lo, form.col_hi, form.row_hi, form.cost)
+    assert value is not None and value * 1e6 == pytest.approx(sol.objective, rel=1e-9)
+
+
+def test_mismatch_with_the_resolve_is_inexact(tmp_path, monkeypatch):
+    import corridors.analysis.interdiction as mod
+
+    monkeypatch.setattr(mod, "inner_value", lambda *a: -1.0)
+    res = interdict(diamond(tmp_path), 1, element_classes="pipeline,sea")
+    assert res.status is Status.INEXACT and not res.check["agrees"]
+    assert res.to_json()["status"] == "inexact"
+
+
+def test_accepts_a_path_a_scenario_or_a_prepared_model(tmp_path):
+    path = diamond(tmp_path)
+    kw = {"element_classes": "pipeline,sea", "objective": "cost"}
+    results = [interdict(x, 1, **kw) for x in (path, load_scenario(path), prepare(path))]
+    assert {tuple(r.elements) for r in results} == {tuple(results[0].elements)}
+    assert {r.cost for r in results} == {results[0].cost}
+
+
+POLICY = {"max_share": [{"group": "chokepoint", "id": "b", "commodity": "crude_oil", "share": 0.5}]}
+
+
+def test_scenario_with_a_policy_is_refused(tmp_path):
+    path = diamond(tmp_path, policy=POLICY)
+    for given in (path, load_scenario(path), prepare(path)):
+        with pytest.raises(corridors.CorridorsError) as err:
+            interdict(given, 1)
+        (problem,) = err.value.problems
+        assert problem.location == "policy" and problem.file.endswith("case.yaml")
+        assert "remove the policy: section" in problem.message
+
+
+def test_cli_refuses_a_policy_in_one_line(tmp_path):
+    """exit 2, one line naming the file and the key, no traceback, nothing written."""
+    path = diamond(tmp_path, policy=POLICY)
+    out = tmp_path / "o"
+    proc = subprocess.run(
+        [sys.executable, "-m", "corridors", "interdict", str(path), "--k", "1", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1"},
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: policy: "), proc.stderr
+    assert "Traceback" not in proc.stderr and not out.exists()

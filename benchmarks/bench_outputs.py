@@ -39,7 +39,7 @@ def main() -> None:
 
     import corridors
     from corridors.core.resultdir import load_result_dir
-    from corridors.outputs import maps
+    from corridors.outputs.render import render
     from corridors.outputs.report import write_report
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -52,7 +52,7 @@ def main() -> None:
             load_result_dir(folder)
 
         def map_png() -> None:
-            maps.render(load_result_dir(folder).result, out, ["png"])
+            render(load_result_dir(folder).result, out, ["png"])
 
         def report() -> None:
             write_report(folder, out / "report.html")
@@ -65,7 +65,7 @@ def main() -> None:
         rd = load_result_dir(folder)
         for fmt in ("svg", "pdf", "gpkg", "geojson", "html"):
             rows.append(
-                (f"  {fmt}", *timed(lambda f=fmt: maps.render(rd.result, out, [f]), args.repeat))
+                (f"  {fmt}", *timed(lambda f=fmt: render(rd.result, out, [f]), args.repeat))
             )
         size = (out / "report.html").stat().st_size
         print(f"scenario: {args.scenario.name}  (median and min of {args.repeat} runs)")

@@ -37,7 +37,7 @@ _EXPORTS = {
     "Result": "corridors.core.results",
     "Scenario": "corridors.io.scenario",
     "ScenarioError": "corridors.errors",
-    "Status": "corridors.core.solve",
+    "Status": "corridors.core.status",
     "load_network": "corridors.io.network",
     "load_scenario": "corridors.io.scenario",
     "prepare": "corridors.core.session",
@@ -76,7 +76,7 @@ if TYPE_CHECKING:
     from corridors.core.availability import Availability
     from corridors.core.results import Result
     from corridors.core.session import Prepared, prepare
-    from corridors.core.solve import Status
+    from corridors.core.status import Status
     from corridors.errors import CorridorsError, NetworkError, Problem, ScenarioError
     from corridors.io.network import Network, load_network
     from corridors.io.scenario import load_scenario

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from conftest import SCENARIOS
 
-from corridors.analysis.compare import compare, read_run, write_comparison
+from corridors.analysis.compare import compare, read_run
 from corridors.api import solve
 from corridors.errors import CorridorsError
 from corridors.io.scenario import load_scenario
+from corridors.outputs.comparison import write_comparison
 from corridors.outputs.folder import write_outputs
 
 

@@ -8,7 +8,17 @@ import pytest
 from factory import COMMODITIES, link, node, write_case
 
 import corridors
-from corridors.analysis.expansion import crf, expand, write_expansion
+from corridors.analysis.expansion import (
+    ExpansionCase,
+    crf,
+    expand,
+    resilience_frontier,
+    write_expansion,
+)
+from corridors.core.session import prepare
+from corridors.core.status import Status
+from corridors.io.scenario import load_scenario
+from corridors.outputs.charts import plot_resilience_frontier
 
 SHORTAGE = 1.0e6  # USD per Mt
 CRF = crf(0.08, 30)
@@ -61,7 +71,7 @@ def case(tmp, capex: float = 50.0, extra_links: list | None = None, **overrides)
 def test_expected_and_robust_choose_as_computed_by_hand(tmp_path):
     res = expand(case(tmp_path, capex=50.0), mode="both")
     exp, rob = res.primary, res.other
-    assert exp["status"] == "optimal" and rob["status"] == "optimal"
+    assert exp["status"] is Status.OPTIMAL and rob["status"] is Status.OPTIMAL
     assert exp["build"] == []  # 50 M USD does not pay at 10 % closure probability
     assert exp["objective"] == pytest.approx(0.9 * 120 + 0.1 * 10 * SHORTAGE)
     assert rob["build"] == ["bypass", "dom_p_d"]
@@ -95,13 +105,17 @@ def test_frontier_and_files(tmp_path):
     res = expand(case(tmp_path / "n", capex=50.0), frontier_budgets=[0, 49, 50, 80])
     fr = res.frontier
     assert list(fr["shortfall_pj"]) == pytest.approx([423.0, 423.0, 0.0, 0.0])
-    assert list(fr["status"]) == ["optimal"] * 4
+    assert list(fr["status"]) == [Status.OPTIMAL] * 4
     paths = write_expansion(res, tmp_path / "out")
+    assert [p.name for p in paths] == ["expansion.json", "frontier.csv"]
+    png = plot_resilience_frontier(res.frontier, tmp_path / "out" / "frontier.png")
+    assert png == tmp_path / "out" / "frontier.png"
     doc = json.loads((tmp_path / "out" / "expansion.json").read_text())
     for key in ("build", "objective", "status", "gap"):
         assert key in doc
+    assert doc["status"] == "optimal" and doc["frontier"][0]["status"] == "optimal"
+    assert (tmp_path / "out" / "frontier.csv").read_text().count(",optimal,") == 4
     assert (tmp_path / "out" / "frontier.png").stat().st_size > 1000
-    assert len(paths) == 3
 
 
 def test_bad_input(tmp_path):
@@ -136,3 +150,64 @@ def test_reference_network_runs(tmp_path):
     groups = {c["group"]: c["links"] for c in res.info["candidates"]}
     assert groups["cagp_line_d"] == ["cagp_line_d", "dom_wuqia_nw"]
     assert groups["power_of_siberia_2"] == ["power_of_siberia_2", "dom_erenhot_north"]
+
+
+def test_accepts_a_path_a_scenario_or_a_prepared_model(tmp_path):
+    path = case(tmp_path, capex=50.0)
+    results = [expand(x, mode="robust") for x in (path, load_scenario(path), prepare(path))]
+    for res in results:
+        assert res.primary["build"] == ["bypass", "dom_p_d"]
+        assert res.primary["objective"] == results[0].primary["objective"]
+
+
+def test_names_and_imports():
+    """No clash with sweep's Case or the diversification frontier; expansion takes the shared
+    pieces from public modules (lpform, milp), not from interdiction's private helpers."""
+    import ast
+    import inspect
+
+    from corridors.analysis import expansion, frontier, sweep
+
+    assert ExpansionCase is not sweep.Case and resilience_frontier is not frontier.frontier
+    tree = ast.parse(inspect.getsource(expansion))
+    imported = [
+        (node.module, alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    ]
+    assert not [i for i in imported if i[1].startswith("_")]
+    assert not [i for i in imported if i[0] == "corridors.analysis.interdiction"]
+
+
+POLICY = {"max_share": [{"group": "chokepoint", "id": "c", "commodity": "crude_oil", "share": 0.5}]}
+
+
+def test_scenario_with_a_policy_is_refused(tmp_path):
+    path = case(tmp_path, policy=POLICY)
+    for given in (path, load_scenario(path), prepare(path)):
+        with pytest.raises(corridors.CorridorsError) as err:
+            expand(given)
+        (problem,) = err.value.problems
+        assert problem.location == "policy" and problem.file == str(path)
+        assert "corridors expand" in problem.message and "\n" not in problem.message
+
+
+def test_cli_refuses_a_policy_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    path = case(tmp_path, policy=POLICY)
+    out = tmp_path / "o"
+    proc = subprocess.run(
+        [sys.executable, "-m", "corridors", "expand", str(path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1"},
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: policy: "), proc.stderr
+    assert "Traceback" not in proc.stderr and not out.exists()

@@ -9,12 +9,12 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 from factory import diamond, random_network
+from synthetic import generate
 
 import corridors
 from corridors.core.check import check_invariants
@@ -56,9 +56,6 @@ def test_kill_during_writing_never_leaves_a_half_file(tmp_path):
 
 
 def test_solver_time_limit_is_reported_never_optimal(tmp_path):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from synthetic import generate
-
     path = generate(tmp_path / "syn", links=3000, seed=3)
     doc = yaml.safe_load(path.read_text())
     doc["solver"] = {"time_limit": 1e-6}

@@ -21,7 +21,7 @@ from corridors.analysis.lpform import lp_form, solve_form
 from corridors.analysis.sweep import run_sweep
 from corridors.core.lp import FAMILIES
 from corridors.core.session import prepare
-from corridors.core.solve import Status
+from corridors.core.status import Status
 from corridors.io.scenario import load_scenario
 
 CLASSES = "pipeline,sea,chokepoint,junction"

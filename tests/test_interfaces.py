@@ -19,7 +19,8 @@ from factory import diamond, link, node, random_network, write_case
 from corridors.api import solve_prepared
 from corridors.core.lp import FAMILIES
 from corridors.core.session import prepare
-from corridors.core.solve import Runner, Status
+from corridors.core.solve import Runner
+from corridors.core.status import Status
 
 REFERENCE = sorted(SCENARIOS.glob("*.yaml"))
 

@@ -10,7 +10,6 @@ import xml.etree.ElementTree as ET
 from itertools import combinations
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pyogrio
 import pytest
@@ -20,7 +19,7 @@ from PIL import Image
 import corridors
 from corridors.core.resultdir import load_result_dir
 from corridors.errors import CorridorsError
-from corridors.outputs import layers, maps, webmap
+from corridors.outputs import geo, labels, layers, maps, render, style, webmap
 
 EVIL = "Strait <script>alert('x')</script> & \"co\""
 
@@ -113,7 +112,7 @@ def test_result_folder_round_trip(dirs: dict[str, Path]) -> None:
 
 def test_every_format(dirs: dict[str, Path], tmp_path: Path) -> None:
     rd = load_result_dir(dirs["open"])
-    paths = maps.render(rd.result, tmp_path, "png,svg,pdf,gpkg,geojson,html", dpi=100)
+    paths = render.render(rd.result, tmp_path, "png,svg,pdf,gpkg,geojson,html", dpi=100)
     names = {p.relative_to(tmp_path).as_posix() for p in paths}
     assert {"map.png", "map.svg", "map.pdf", "flows.gpkg", "map.html"} <= names
     assert {
@@ -122,9 +121,9 @@ def test_every_format(dirs: dict[str, Path], tmp_path: Path) -> None:
     size, busy, ncol = non_background(tmp_path / "map.png")
     assert abs(size[0] - 1333) <= 1 and size[1] == 750  # 13.33 x 7.5 in (16:9) at 100 dpi
     assert busy > 0.3 and ncol > 50
-    assert has_colour(tmp_path / "map.png", maps.COMMODITY_COLOURS["crude_oil"])  # flow lines
-    assert has_colour(tmp_path / "map.png", maps.CHOKE)  # chokepoint markers
-    assert has_colour(tmp_path / "map.png", maps.LAND)  # the basemap polygon
+    assert has_colour(tmp_path / "map.png", style.COMMODITY_COLOURS["crude_oil"])  # flow lines
+    assert has_colour(tmp_path / "map.png", style.CHOKE)  # chokepoint markers
+    assert has_colour(tmp_path / "map.png", style.LAND)  # the basemap polygon
     svg = ET.parse(tmp_path / "map.svg").getroot()
     text = "".join(svg.itertext())
     assert "Second strait nearby" in text and "Energy import flows" in text
@@ -215,10 +214,9 @@ def test_disrupted_elements_are_marked(dirs: dict[str, Path], tmp_path: Path) ->
     nodes = layers.node_table(rd.result).set_index("id")
     assert nodes.loc["d", "unmet_pj"] == pytest.approx(2 * 42.3)
     maps.plot_flows(rd.result, tmp_path / "map.png", dpi=100)
-    assert has_colour(tmp_path / "map.png", maps.CUT)  # dashed links, cross, unmet circle
+    assert has_colour(tmp_path / "map.png", style.CUT)  # dashed links, cross, unmet circle
     fig = maps.figure_map(rd.result, dpi=100)
     texts = [t.get_text() for t in fig.axes[0].texts]
-    plt.close(fig)
     assert any("closed" in t for t in texts)
     assert any("PJ unmet" in t for t in texts)
 
@@ -231,7 +229,6 @@ def test_labels_do_not_overlap_on_the_baseline() -> None:
     renderer = fig.canvas.get_renderer()
     # the label's box (text and its white background), leader lines aside
     boxes = {t.get_text(): t.get_bbox_patch().get_window_extent(renderer) for t in ax.texts}
-    plt.close(fig)
     assert any(k.startswith("Lombok") for k in boxes) and any(k.startswith("Sunda") for k in boxes)
     axbox = ax.get_window_extent(renderer)
     for (ta, a), (tb, b) in combinations(boxes.items(), 2):
@@ -241,24 +238,24 @@ def test_labels_do_not_overlap_on_the_baseline() -> None:
 
 
 def test_place_labels_crowded_points() -> None:
-    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    fig = maps.new_figure((6, 4), dpi=100)
+    ax = fig.subplots()
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 10)
-    labels = [maps.Label(5 + 0.01 * i, 5, f"label number {i}") for i in range(8)]
-    placed = maps.place_labels(fig, ax, labels, [])
+    crowd = [labels.Label(5 + 0.01 * i, 5, f"label number {i}") for i in range(8)]
+    placed = labels.place_labels(fig, ax, crowd, [])
     fig.canvas.draw()
     r = fig.canvas.get_renderer()
     boxes = [a.get_bbox_patch().get_window_extent(r) for a in placed]
-    plt.close(fig)
     assert len(boxes) == 8
     for a, b in combinations(boxes, 2):
         assert not a.overlaps(b)
 
 
 def test_projection_by_extent() -> None:
-    assert maps.choose_crs((-95, -40, 155, 75))[1] == "Equal Earth"
-    assert maps.choose_crs((90, -10, 120, 15))[1] == "Lambert azimuthal equal-area"
-    crs, name = maps.choose_crs((70, 20, 135, 55))
+    assert geo.choose_crs((-95, -40, 155, 75))[1] == "Equal Earth"
+    assert geo.choose_crs((90, -10, 120, 15))[1] == "Lambert azimuthal equal-area"
+    crs, name = geo.choose_crs((70, 20, 135, 55))
     assert name == "Albers equal-area conic"
     assert "+lon_0=102.50" in crs.srs and "+lat_1=25.83" in crs.srs
 
@@ -266,24 +263,23 @@ def test_projection_by_extent() -> None:
 def test_before_after_figure(dirs: dict[str, Path], tmp_path: Path) -> None:
     before = load_result_dir(dirs["open"]).result
     after = load_result_dir(dirs["closed"]).result
-    paths = maps.render(after, tmp_path, ["png"], compare=before, dpi=100)
+    paths = render.render(after, tmp_path, ["png"], compare=before, dpi=100)
     assert paths == [tmp_path / "compare.png"]
     size, busy, _ = non_background(paths[0])
     assert abs(size[0] - 1333) <= 1 and size[1] == 750 and busy > 0.3
     fig = maps.figure_compare(before, after, dpi=100)
     titles = [ax.get_title(loc="left") for ax in fig.axes]
-    plt.close(fig)
     assert titles[0].startswith("Before: “open”") and titles[1].startswith("After: “closed”")
     assert "85 PJ" in titles[1]  # 2 Mt x 42.3 PJ/Mt unmet
 
 
 def test_colour_by_corridor(dirs: dict[str, Path], tmp_path: Path) -> None:
     rd = load_result_dir(dirs["open"])
-    style = maps.make_style([rd.result], "corridor")
-    assert {"north", "south"} <= set(style.colours)
+    st = style.make_style([rd.result], "corridor")
+    assert {"north", "south"} <= set(st.colours)
     maps.plot_flows(rd.result, tmp_path / "c.png", dpi=100, colour_by="corridor")
-    assert has_colour(tmp_path / "c.png", style.colours["north"])
-    assert has_colour(tmp_path / "c.png", style.colours["south"])
+    assert has_colour(tmp_path / "c.png", st.colours["north"])
+    assert has_colour(tmp_path / "c.png", st.colours["south"])
 
 
 def test_interactive_map_is_offline_and_escaped(dirs: dict[str, Path], tmp_path: Path) -> None:
@@ -333,10 +329,10 @@ def test_scenario_file_gone(dirs: dict[str, Path], tmp_path: Path) -> None:
 
 def test_unknown_format_and_colour() -> None:
     with pytest.raises(CorridorsError, match="unknown format 'jpg' \\(did you mean 'png'\\?\\)"):
-        maps.parse_formats("png,jpg")
-    assert maps.parse_formats(" PNG, svg ,png") == ["png", "svg"]
+        render.parse_formats("png,jpg")
+    assert render.parse_formats(" PNG, svg ,png") == ["png", "svg"]
     with pytest.raises(CorridorsError, match="commodity or corridor|commodity, corridor"):
-        maps.make_style([], "country")
+        style.make_style([], "country")
 
 
 def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,7 @@ from corridors.analysis.policy import period_energies
 from corridors.api import solve, solve_prepared
 from corridors.cli import app
 from corridors.core.session import prepare
-from corridors.core.solve import Status
+from corridors.core.status import Status
 from corridors.errors import CorridorsError, ScenarioError
 from corridors.io.scenario import load_scenario
 from corridors.outputs.charts import plot_frontier

@@ -16,9 +16,9 @@ from PIL import Image
 from test_maps import EVIL, small_case
 
 import corridors
-from corridors.outputs import webmap
 from corridors.core.resultdir import load_result_dir
 from corridors.errors import CorridorsError
+from corridors.outputs import webmap
 from corridors.outputs.report import build_report, write_report
 
 

@@ -2,9 +2,8 @@
 
 Candidates are the network's inactive links (status ``planned``/``candidate``; by default all
 of them, or ``expansion.candidates``). They are switched on in a copy of the scenario
-(``network.include_links``) and the defender's LP of that copy (taken, like in
-:mod:`corridors.analysis.interdiction`, from the HiGHS instance) is written once per disruption
-scenario s with its own bounds:
+(``network.include_links``) and the built LP of that copy (:mod:`corridors.analysis.lpform`,
+the arrays HiGHS is handed) is written once per disruption scenario s with its own bounds:
 
     r_lo ≤ A x_s ≤ r_hi,s,   x_lo,s ≤ x_s ≤ x_hi,s,   x_s,j ≤ x_hi,s,j · build_g(j)
     for every flow column j of a link of build group g (both directions, every period).
@@ -34,7 +33,8 @@ cost on op_s and on the annualised capex (among plans with the same shortfall th
 
 Disruption scenarios come from ``expansion.scenarios`` in the YAML (name, weight, disruption
 events) or from ``n1:CLASSES`` (every single loss of an element of those classes, equally
-weighted, plus the case without loss).
+weighted, plus the case without loss). A scenario with a ``policy:`` section is refused (the
+LP has no diversification rows).
 """
 
 from __future__ import annotations
@@ -49,13 +49,8 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from corridors.analysis.interdiction import (
-    TIE_BREAK_PJ,
-    LPForm,
-    _total_shortage,
-    lp_form,
-    solve_milp,
-)
+from corridors.analysis.lpform import LPForm, form_bounds, lp_form, require_no_policy, tie_break
+from corridors.analysis.milp import MilpOutcome, solve_milp
 from corridors.core.availability import (
     Availability,
     apply_factor,
@@ -65,10 +60,11 @@ from corridors.core.availability import (
 )
 from corridors.core.lp import MONEY_SCALE
 from corridors.core.session import Prepared, prepare
+from corridors.core.status import Status
 from corridors.errors import CorridorsError, Problem, suggest
 from corridors.io.files import atomic_write, write_csv, write_json
 from corridors.io.network import REVERSE_SUFFIX
-from corridors.io.scenario import Scenario
+from corridors.io.schema import Scenario
 
 MODES = ("expected", "robust", "both")
 MEASURES = ("expected", "worst")
@@ -93,7 +89,9 @@ class Group:
 
 
 @dataclass(frozen=True)
-class Case:
+class ExpansionCase:
+    """One disruption scenario s of the plan: its name, weight w_s and availability."""
+
     name: str
     weight: float
     avail: Availability
@@ -160,7 +158,7 @@ def candidate_groups(scenario: Scenario, inactive: pd.DataFrame) -> list[Group]:
     return out
 
 
-def parse_cases(spec: str | None, prep: Prepared) -> list[Case]:
+def parse_cases(spec: str | None, prep: Prepared) -> list[ExpansionCase]:
     """Disruption scenarios: ``n1:CLASSES`` or the YAML's ``expansion.scenarios`` (or none)."""
     s = prep.scenario
     file = str(s.source or "")
@@ -175,14 +173,14 @@ def parse_cases(spec: str | None, prep: Prepared) -> list[Case]:
                 )
             )
         elems = elements(prep.network, prep.resolver, parse_classes(classes))
-        cases = [Case("no loss", 1.0, prep.availability)]
+        cases = [ExpansionCase("no loss", 1.0, prep.availability)]
         for e in elems:
             avail = prep.availability.copy()
             apply_factor(avail, e.targets, 0.0)
-            cases.append(Case(f"loss of {e.name}", 1.0, avail))
+            cases.append(ExpansionCase(f"loss of {e.name}", 1.0, avail))
         return cases
     if not s.expansion.scenarios:
-        return [Case("as given", 1.0, prep.availability)]
+        return [ExpansionCase("as given", 1.0, prep.availability)]
     cases = []
     for i, sc in enumerate(s.expansion.scenarios):
         try:
@@ -195,7 +193,7 @@ def parse_cases(spec: str | None, prep: Prepared) -> list[Case]:
                     for p in exc.problems
                 ]
             ) from None
-        cases.append(Case(sc.name, sc.weight, avail))
+        cases.append(ExpansionCase(sc.name, sc.weight, avail))
     if sum(c.weight for c in cases) <= 0:
         raise CorridorsError(
             Problem(file, "expansion.scenarios", "the weights add up to 0; give positive weights")
@@ -212,7 +210,7 @@ class Planner:
 
     prep: Prepared
     groups: list[Group]
-    cases: list[Case]
+    cases: list[ExpansionCase]
     model: pyo.ConcreteModel
     form: LPForm
     annual: np.ndarray  # K_g, million USD over the horizon
@@ -220,9 +218,13 @@ class Planner:
 
 
 def build_planner(
-    prep: Prepared, groups: list[Group], cases: list[Case], crf_value: float
+    prep: Prepared, groups: list[Group], cases: list[ExpansionCase], crf_value: float
 ) -> Planner:
-    """Build the deterministic equivalent (see module doc) in Pyomo."""
+    """Build the deterministic equivalent (see module doc) in Pyomo: for each scenario s, the
+    columns of the built LP with the bounds of s and its rows, row by row from the LP arrays
+    (:mod:`corridors.analysis.lpform`)."""
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
     form = lp_form(prep)
     data = prep.data
     years = float(np.sum(data.d * data.discount))
@@ -236,15 +238,14 @@ def build_planner(
                 if arc in link_pos:
                     idx.extend(form.col["flow"][link_pos[arc]].tolist())
         group_cols.append(np.array(idx, dtype=np.int64))
-    # rows as lists of (col, coef)
-    order = np.argsort(form.a_row, kind="stable")
-    starts = np.searchsorted(form.a_row[order], np.arange(form.n_rows + 1))
-    row_entries = [
-        (form.a_col[order[starts[r] : starts[r + 1]]], form.a_val[order[starts[r] : starts[r + 1]]])
-        for r in range(form.n_rows)
-    ]
+    rows = form.row_entries()
+    bounds = [form_bounds(data, form.lp, case.avail) for case in cases]
 
-    from corridors.analysis.interdiction import form_bounds
+    def bound(x: float) -> float | None:
+        return None if np.isinf(x) else float(x)
+
+    def linear(coefs: np.ndarray, xs: list[Any]) -> LinearExpression:
+        return LinearExpression(constant=0.0, linear_coefs=coefs.tolist(), linear_vars=xs)
 
     m = pyo.ConcreteModel(name="expansion")
     S = range(len(cases))
@@ -253,49 +254,42 @@ def build_planner(
     for g, grp in enumerate(groups):
         if grp.free:
             m.build[g].fix(1)
-    m.x = pyo.Var(S, range(form.n_cols), domain=pyo.Reals)
+    m.x = pyo.Var(  # x_s: one copy of the LP's columns per scenario, with its bounds
+        S,
+        range(form.n_cols),
+        domain=pyo.Reals,
+        bounds=lambda m, s, j: (bound(bounds[s].col_lo[j]), bound(bounds[s].col_hi[j])),
+    )
     m.rows = pyo.ConstraintList()
     m.couple = pyo.ConstraintList()
     op: list[Any] = []
     unmet: list[Any] = []
-    for s, case in enumerate(cases):
-        lo, hi, thr = form_bounds(prep, form, case.avail)
-        rhi = form.row_hi.copy()
-        if form.throughput_rows.size:
-            rhi[form.throughput_rows] = thr
-        for j in range(form.n_cols):
-            m.x[s, j].setlb(None if np.isinf(lo[j]) else float(lo[j]))
-            m.x[s, j].setub(None if np.isinf(hi[j]) else float(hi[j]))
-        for r, (cols, vals) in enumerate(row_entries):
-            expr = sum(float(v) * m.x[s, int(j)] for j, v in zip(cols, vals, strict=True))
+    paid, short = np.flatnonzero(form.cost), np.flatnonzero(form.unmet_pj)
+    for s in S:
+        x = [m.x[s, j] for j in range(form.n_cols)]
+        hi, rhi = bounds[s].col_hi, form.row_hi_for(bounds[s])
+        for r, (cols, vals) in enumerate(rows):  # r_lo ≤ A x_s ≤ r_hi,s
+            expr = linear(vals, [x[j] for j in cols.tolist()])
             lo_r, hi_r = form.row_lo[r], rhi[r]
             if lo_r == hi_r:
                 m.rows.add(expr == float(lo_r))
             else:
-                m.rows.add(
-                    pyo.inequality(
-                        None if np.isinf(lo_r) else float(lo_r),
-                        expr,
-                        None if np.isinf(hi_r) else float(hi_r),
-                    )
-                )
+                m.rows.add(pyo.inequality(bound(lo_r), expr, bound(hi_r)))
         for g, cols in enumerate(group_cols):
             if groups[g].free:
                 continue
             for j in cols:
                 if hi[j] > 0:  # x_s,j ≤ x_hi,s,j · build_g
-                    m.couple.add(m.x[s, int(j)] <= float(hi[j]) * m.build[g])
-        nz = np.flatnonzero(form.cost)
-        op.append(sum(float(form.cost[j]) * m.x[s, int(j)] for j in nz) + form.offset)
-        nzu = np.flatnonzero(form.unmet_pj)
-        unmet.append(sum(float(form.unmet_pj[j]) * m.x[s, int(j)] for j in nzu))
+                    m.couple.add(x[j] <= float(hi[j]) * m.build[g])
+        op.append(linear(form.cost[paid], [x[j] for j in paid.tolist()]))
+        unmet.append(linear(form.unmet_pj[short], [x[j] for j in short.tolist()]))
     m.op = pyo.Expression(S, rule=lambda m, s: op[s])
     m.unmet = pyo.Expression(S, rule=lambda m, s: unmet[s])
     m.capex = pyo.Expression(expr=sum(float(annual[g]) * m.build[g] for g in m.G))
     m.capex_total = pyo.Expression(expr=sum(groups[g].capex * m.build[g] for g in m.G))
     # every objective is built once and only one is active (the persistent solver keeps up)
     w = _weights(cases)
-    eps = TIE_BREAK_PJ / max(_total_shortage(prep), 1e-12)
+    eps = tie_break(data)
     m.eta = pyo.Var(domain=pyo.Reals)
     m.eta_u = pyo.Var(domain=pyo.Reals)
     m.worst = pyo.Constraint(S, rule=lambda m, s: m.eta >= m.op[s])  # η ≥ op_s
@@ -312,7 +306,7 @@ def build_planner(
     return Planner(prep, groups, cases, m, form, annual)
 
 
-def _weights(cases: Sequence[Case]) -> np.ndarray:
+def _weights(cases: Sequence[ExpansionCase]) -> np.ndarray:
     w = np.array([c.weight for c in cases], dtype=float)
     return w / w.sum()
 
@@ -331,8 +325,8 @@ def _set_objective(pl: Planner, kind: str) -> None:
             obj.deactivate()
 
 
-def _solve(pl: Planner, time_limit: float | None) -> Any:
-    outcome, pl.opt = solve_milp(pl.model, 0.0, time_limit, 1e-6, False, pl.opt)
+def _solve(pl: Planner, time_limit: float | None) -> MilpOutcome:
+    outcome, pl.opt = solve_milp(pl.model, time_limit, 1e-6, pl.opt)
     return outcome
 
 
@@ -349,7 +343,7 @@ def evaluate(pl: Planner, plan: Sequence[int], time_limit: float | None = None) 
             m.build[g].fix(1 if g in plan else 0)
     _set_objective(pl, "eval")
     out = _solve(pl, time_limit)
-    ok = out.status == "optimal"
+    ok = out.status is Status.OPTIMAL
     res = {
         "status": out.status,
         "op": [pyo.value(m.op[s]) / MONEY_SCALE if ok else None for s in range(len(pl.cases))],
@@ -363,7 +357,7 @@ def evaluate(pl: Planner, plan: Sequence[int], time_limit: float | None = None) 
 
 
 def _summary(pl: Planner, ev: dict[str, Any]) -> dict[str, float | None]:
-    if ev["status"] != "optimal":
+    if ev["status"] is not Status.OPTIMAL:
         return {"expected_cost": None, "worst_cost": None}
     w = _weights(pl.cases)
     ops = np.array(ev["op"], dtype=float)
@@ -448,7 +442,7 @@ def solve_mode(pl: Planner, kind: str, time_limit: float | None) -> dict[str, An
     }
 
 
-def frontier(
+def resilience_frontier(
     pl: Planner, budgets: Sequence[float], measure: str, time_limit: float | None
 ) -> pd.DataFrame:
     """Best achievable expected or worst-case shortfall (PJ) for each capital budget."""
@@ -475,39 +469,6 @@ def frontier(
         )
     m.budget_limit.set_value(unlimited)
     return pd.DataFrame(rows)
-
-
-def plot_frontier(df: pd.DataFrame, path: Path) -> Path:
-    """Step chart of shortfall against capital budget."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    ax.step(df["budget_musd"], df["shortfall_pj"], where="post", marker="o")
-    for r in df.itertuples():
-        if r.build:
-            ax.annotate(
-                r.build.replace(";", "\n"),
-                (r.budget_musd, r.shortfall_pj),
-                fontsize=6,
-                xytext=(3, 3),
-                textcoords="offset points",
-            )
-    measure = df["measure"].iloc[0] if len(df) else "worst"
-    ax.set_xlabel("capital budget (USD million)")
-    ax.set_ylabel(
-        f"{measure}-case shortfall (PJ)" if measure == "worst" else "expected shortfall (PJ)"
-    )
-    ax.set_title("Resilience frontier")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    fig.savefig(tmp, dpi=150)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
 
 
 # --------------------------------------------------------------------------- driver
@@ -539,7 +500,7 @@ class ExpansionResult:
 
 
 def expand(
-    scenario: Scenario | str | Path,
+    scenario: Prepared | Scenario | str | Path,
     *,
     mode: str = "expected",
     scenarios: str | None = None,
@@ -549,7 +510,12 @@ def expand(
     lifetime_years: int | None = None,
     time_limit: float | None = None,
 ) -> ExpansionResult:
-    """Choose links to build (see module doc). ``mode``: expected, robust or both."""
+    """Choose links to build (see module doc). ``mode``: expected, robust or both.
+
+    ``scenario`` is a path, a :class:`Scenario` or a :class:`Prepared` model (then the
+    candidates are switched on in a copy of its scenario, prepared afresh). A scenario with a
+    ``policy:`` section is refused (:func:`corridors.analysis.lpform.require_no_policy`).
+    """
     t0 = time.perf_counter()
     if mode not in MODES:
         raise CorridorsError(Problem("", "--mode", f"unknown mode '{mode}'{suggest(mode, MODES)}"))
@@ -562,12 +528,9 @@ def expand(
             raise CorridorsError(
                 Problem("", "--frontier", f"infeasible budget {b}: budgets must be ≥ 0")
             )
-    s = scenario if isinstance(scenario, Scenario) else None
-    if s is None:
-        from corridors.io.scenario import load_scenario
-
-        s = load_scenario(scenario)
-    base = prepare(s)
+    given = require_no_policy(scenario, "expand")
+    base = prepare(given)
+    s = base.scenario
     groups = candidate_groups(s, base.network.inactive_links)
     links = tuple(lid for g in groups for lid in g.links)
     net = s.network.model_dump()
@@ -585,7 +548,9 @@ def expand(
     pl = build_planner(prep, groups, cases, crf(r, n))
     primary = solve_mode(pl, "robust" if mode == "robust" else "expected", time_limit)
     other = solve_mode(pl, "robust", time_limit) if mode == "both" else None
-    fr = frontier(pl, frontier_budgets, measure, time_limit) if frontier_budgets else None
+    fr = (
+        resilience_frontier(pl, frontier_budgets, measure, time_limit) if frontier_budgets else None
+    )
     info = {
         "candidates": [
             {"group": g.name, "links": list(g.links), "capex_musd": g.capex, "free": g.free}
@@ -601,7 +566,11 @@ def expand(
 
 
 def write_expansion(result: ExpansionResult, out: str | Path) -> list[Path]:
-    """Write expansion.json and, with a frontier, frontier.csv and frontier.png."""
+    """Write expansion.json and, with a frontier, frontier.csv; return the paths.
+
+    The chart of the frontier (frontier.png) is drawn by
+    :func:`corridors.outputs.charts.plot_resilience_frontier`.
+    """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise CorridorsError(f"{out}: output path exists and is not a folder")
@@ -611,15 +580,16 @@ def write_expansion(result: ExpansionResult, out: str | Path) -> list[Path]:
     if result.frontier is not None:
         write_csv(out / "frontier.csv", result.frontier)
         written.append(out / "frontier.csv")
-        written.append(plot_frontier(result.frontier, out / "frontier.png"))
     return written
 
 
 __all__ = [
+    "ExpansionCase",
     "ExpansionResult",
     "crf",
     "candidate_groups",
     "expand",
+    "resilience_frontier",
     "write_expansion",
     "atomic_write",
 ]

@@ -34,7 +34,7 @@ from corridors.analysis.milp import MilpOutcome, solve_milp
 from corridors.core.availability import Element, elements, parse_classes
 from corridors.core.lp import MONEY_SCALE
 from corridors.core.session import Prepared, prepare
-from corridors.core.solve import Status
+from corridors.core.status import Status
 from corridors.errors import CorridorsError, Problem, suggest
 from corridors.io.files import write_json
 from corridors.io.schema import Scenario

@@ -15,7 +15,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from corridors.core.solve import Status
+from corridors.core.status import Status
 
 
 @dataclass

@@ -35,7 +35,7 @@ from corridors.core.availability import (
     sample_events,
 )
 from corridors.core.session import Prepared, Source, prepare
-from corridors.core.solve import Status
+from corridors.core.status import Status
 from corridors.errors import CorridorsError, Problem
 from corridors.io.files import write_csv, write_json
 from corridors.io.schema import Scenario

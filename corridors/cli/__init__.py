@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import sys
 
-from rich.text import Text
-
 from corridors.cli import briefing, disruption, diversify, run, worstcase  # noqa: F401 (commands)
 from corridors.cli.app import Options, app, err
 from corridors.errors import CorridorsError
@@ -29,6 +27,8 @@ def main() -> None:
     except CorridorsError as exc:
         if opts.debug:
             raise
+        from rich.text import Text
+
         for p in exc.problems[:MAX_PROBLEMS_SHOWN]:
             # Text, not markup: ids and key paths like supply[0] must print as they are.
             line = " ".join(str(p).split())  # one line per problem
@@ -47,7 +47,8 @@ def main() -> None:
     except Exception as exc:  # click usage errors and unexpected failures
         # Typer may bundle its own copy of click, so match click's exceptions by name.
         names = {c.__name__ for c in type(exc).__mro__}
-        if "NoArgsIsHelpError" in names:  # help was already shown
+        if "NoArgsIsHelpError" in names:  # `corridors` alone: the help, on stdout as for --help
+            typer.echo(exc.format_message())  # type: ignore[attr-defined]
             sys.exit(0)
         if "ClickException" in names:
             exc.show()  # type: ignore[attr-defined]

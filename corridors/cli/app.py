@@ -1,16 +1,19 @@
 """The typer application, its consoles and the options every command shares.
 
-Only typer and rich are imported here: each command imports what it needs when it runs, so
-``corridors --help`` starts without loading pandas, NumPy or the solver.
+Only typer is imported here: each command imports what it needs when it runs, so
+``corridors --help`` starts without loading pandas, NumPy or the solver. Even rich's console
+(about 80 ms to import) is created on the first message printed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     add_completion=False,
@@ -19,9 +22,34 @@ app = typer.Typer(
     "\n\nExample: corridors validate scenarios/baseline.yaml && "
     "corridors run scenarios/baseline.yaml --out results/baseline",
     pretty_exceptions_enable=False,
+    # Plain help: typer's rich help imports rich.markdown, rich.traceback and pygments, which
+    # takes longer than the rest of ``corridors --help`` together.
+    rich_markup_mode=None,
 )
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+
+
+class LazyConsole:
+    """A rich ``Console`` made on the first ``print``, so that importing the command line (and
+    ``corridors --help``) does not import rich.console."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, highlight=False)
+        return self._console
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        self.console.print(*objects, **kwargs)
+
+
+err = LazyConsole(stderr=True)
+out = LazyConsole()
 
 
 @dataclass

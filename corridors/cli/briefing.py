@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
 from corridors.cli.app import app, err, out
 from corridors.errors import CorridorsError, Problem
@@ -41,8 +40,10 @@ def map_(
 
     Example: corridors map results/malacca --format png,pdf,gpkg,html --compare results/baseline
     """
+    from rich.text import Text
+
     from corridors.core.resultdir import load_result_dir
-    from corridors.outputs.maps import parse_formats, render
+    from corridors.outputs.render import parse_formats, render
 
     fmts = parse_formats(format_)  # bad input fails before any work
     if not 50 <= dpi <= 600:
@@ -89,8 +90,8 @@ def report(
 
     Example: corridors report results/malacca --compare results/baseline
     """
-    from corridors.outputs.maps import COLOUR_BY
     from corridors.outputs.report import write_report
+    from corridors.outputs.style import COLOUR_BY
 
     if colour_by not in COLOUR_BY:
         raise CorridorsError(

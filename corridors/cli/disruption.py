@@ -53,6 +53,7 @@ def sweep(
     --workers 2 --out results/n2
     """
     from corridors.analysis.sweep import run_sweep
+    from corridors.core.status import Status
 
     if not 0 < cvar_level < 1:
         raise CorridorsError(f"--cvar must be between 0 and 1 (got {cvar_level})")
@@ -94,7 +95,7 @@ def sweep(
             f"CVaR{st['cvar_level']:.0%} {st['cvar_unmet_pj']:,.1f} PJ; "
             f"P(any unmet) {st['probability_any_unmet']:.1%}"
         )
-    bad = int((res.table["status"] != "optimal").sum())
+    bad = int((res.table["status"] != Status.OPTIMAL).sum())
     if bad:
         out.print(f"  [red]{bad} cases not solved to optimality (see status column)[/red]")
 

@@ -23,7 +23,7 @@ def compare(
 
     Example: corridors compare results/baseline results/hormuz --out results/compare
     """
-    from corridors.analysis.compare import write_comparison
+    from corridors.outputs.comparison import write_comparison
 
     written = write_comparison(list(dirs), out_dir)
     out.print(f"[bold]{len(dirs)} runs compared[/bold] -> {out_dir}")

@@ -55,6 +55,7 @@ def interdict(
     """
     from corridors.analysis.interdiction import interdict as api_interdict
     from corridors.analysis.interdiction import write_interdiction
+    from corridors.core.status import Status
 
     costs = None
     if budget_costs:
@@ -82,7 +83,7 @@ def interdict(
         time_limit=time_limit,
     )
     path = write_interdiction(res, out_dir)
-    colour = "green" if res.status == "optimal" else "red"
+    colour = "green" if res.status is Status.OPTIMAL else "red"
     out.print(f"[bold]worst loss[/bold]: {', '.join(res.elements) or '(none)'}")
     out.print(f"  status          [{colour}]{res.status}[/{colour}] (gap {res.gap})")
     if res.unmet is not None:
@@ -91,7 +92,7 @@ def interdict(
     for r in res.runners_up:
         out.print(f"  next: {', '.join(r['elements'])}: {r['unmet']:,.1f} PJ unmet")
     out.print(f"  {res.n_elements} elements, {res.seconds:.1f} s -> {path}")
-    if res.status != "optimal":
+    if res.status is not Status.OPTIMAL:
         raise typer.Exit(1)
 
 
@@ -141,6 +142,8 @@ def expand(
     """
     from corridors.analysis.expansion import expand as api_expand
     from corridors.analysis.expansion import write_expansion
+    from corridors.core.status import Status
+    from corridors.outputs.charts import plot_resilience_frontier
 
     budgets = None
     if frontier_budgets:
@@ -161,13 +164,15 @@ def expand(
         time_limit=time_limit,
     )
     paths = write_expansion(res, out_dir)
+    if res.frontier is not None:
+        paths.append(plot_resilience_frontier(res.frontier, out_dir / "frontier.png"))
     plans = [("expected" if mode != "robust" else "robust", res.primary)]
     if res.other is not None:
         plans.append(("robust", res.other))
     bad = False
     for name, p in plans:
-        colour = "green" if p["status"] == "optimal" else "red"
-        bad |= p["status"] != "optimal"
+        colour = "green" if p["status"] is Status.OPTIMAL else "red"
+        bad |= p["status"] is not Status.OPTIMAL
         out.print(
             f"[bold]{name}[/bold]: build {', '.join(p['build']) or 'nothing'} "
             f"([{colour}]{p['status']}[/{colour}], gap {p['gap']})"

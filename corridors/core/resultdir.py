@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from corridors.core.results import Result
-from corridors.core.solve import Status
+from corridors.core.status import Status
 from corridors.errors import CorridorsError, Problem
 from corridors.io.network import load_network
 from corridors.io.resultdir import read_folder

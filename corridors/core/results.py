@@ -16,7 +16,8 @@ import pandas as pd
 from corridors.core.availability import Availability
 from corridors.core.data import ModelData
 from corridors.core.lp import bound_arrays
-from corridors.core.solve import Solution, Status
+from corridors.core.solve import Solution
+from corridors.core.status import Status
 from corridors.io.network import Network
 from corridors.io.schema import Scenario
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import highspy
@@ -21,6 +20,7 @@ from pyomo.common.tee import capture_output
 from corridors.core.availability import Availability
 from corridors.core.lp import FAMILIES, MONEY_SCALE, bound_arrays
 from corridors.core.model import BuiltModel, set_bounds
+from corridors.core.status import Status
 from corridors.io.schema import SolverOptions
 
 if TYPE_CHECKING:
@@ -32,45 +32,6 @@ if TYPE_CHECKING:
 #: ``--shape weekly``), and it warm-starts after bound changes.
 #: ``method: ipm`` stays available for LPs of other shapes.
 AUTO_METHOD = "simplex"
-
-
-class Status(StrEnum):
-    """Solver outcome. Only ``optimal`` is presented as an optimum."""
-
-    OPTIMAL = "optimal"
-    TIME_LIMIT = "time_limit"
-    ITERATION_LIMIT = "iteration_limit"
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    ERROR = "error"
-    UNKNOWN = "unknown"
-    INEXACT = "inexact"
-    """A MILP whose optimum the check re-solve does not reproduce (a big-M too small): its
-    answer is not presented as exact (:mod:`corridors.analysis.interdiction`)."""
-
-    @property
-    def is_ok(self) -> bool:
-        return self is Status.OPTIMAL
-
-    @classmethod
-    def from_highs(cls, status: highspy.HighsModelStatus) -> Status:
-        return _HIGHS_STATUS.get(status, cls.UNKNOWN)
-
-
-_S = highspy.HighsModelStatus
-_HIGHS_STATUS = {
-    _S.kOptimal: Status.OPTIMAL,
-    _S.kTimeLimit: Status.TIME_LIMIT,
-    _S.kIterationLimit: Status.ITERATION_LIMIT,
-    _S.kInfeasible: Status.INFEASIBLE,
-    _S.kUnbounded: Status.UNBOUNDED,
-    _S.kUnboundedOrInfeasible: Status.INFEASIBLE,
-    _S.kLoadError: Status.ERROR,
-    _S.kModelError: Status.ERROR,
-    _S.kPresolveError: Status.ERROR,
-    _S.kSolveError: Status.ERROR,
-    _S.kPostsolveError: Status.ERROR,
-}
 
 
 @dataclass

@@ -1,20 +1,24 @@
 """Charts drawn with matplotlib's object API (no global backend is switched): the frontier of
-diversification, the resilience frontier of expansion, the comparison charts."""
+diversification (:func:`plot_frontier`), the resilience frontier of expansion
+(:func:`plot_resilience_frontier`), the comparison charts (:func:`plot_comparison`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
+from corridors.analysis.compare import RunFolder, run_names
+from corridors.core.status import Status
 from corridors.io.files import atomic_write
 
 
 def plot_frontier(table: pd.DataFrame, path: Any) -> Any:
     """Cost (billion USD) against the target; unmet demand on a second axis. PNG."""
-    from matplotlib.figure import Figure
-
     pts = table[table["target"].notna()]
     base = table[table["target"].isna()]
     fig = Figure(figsize=(7, 4.2), dpi=120)
@@ -23,7 +27,7 @@ def plot_frontier(table: pd.DataFrame, path: Any) -> Any:
     if len(base):
         ax.axhline(float(base["objective_usd"].iloc[0]) / 1e9, color="C0", ls=":", lw=1,
                    label=f"unconstrained (achieved {float(base['achieved'].iloc[0]):.3f})")  # fmt: skip
-    bad = pts[pts["status"] != "optimal"]
+    bad = pts[pts["status"] != Status.OPTIMAL]
     if len(bad):
         ax.plot(bad["target"], bad["objective_usd"] / 1e9, "x", color="red", ms=9,
                 label="not optimal")  # fmt: skip
@@ -51,3 +55,135 @@ def _step(values: pd.Series) -> float:
     d = np.diff(v)
     d = d[d > 0]
     return float(d.min()) if d.size else 0.05
+
+
+def plot_resilience_frontier(df: pd.DataFrame, path: Path) -> Path:
+    """Step chart of shortfall against capital budget (``corridors expand --frontier``). PNG."""
+    fig = Figure(figsize=(7, 4.2))
+    ax = fig.subplots()
+    ax.step(df["budget_musd"], df["shortfall_pj"], where="post", marker="o")
+    for r in df.itertuples():
+        if r.build:
+            ax.annotate(
+                r.build.replace(";", "\n"),
+                (r.budget_musd, r.shortfall_pj),
+                fontsize=6,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
+    measure = df["measure"].iloc[0] if len(df) else "worst"
+    ax.set_xlabel("capital budget (USD million)")
+    ax.set_ylabel(
+        f"{measure}-case shortfall (PJ)" if measure == "worst" else "expected shortfall (PJ)"
+    )
+    ax.set_title("Resilience frontier")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=150))
+    return path
+
+
+def _shares(runs: list[RunFolder], names: list[str], group: str, top: int) -> pd.DataFrame:
+    cols = {}
+    for run, name in zip(runs, names, strict=True):
+        d = run.diversity
+        part = d[
+            (d["commodity"] == "all")
+            & (d["group"] == group)
+            & (d["metric"] == "share")
+            & (d["id"] != "any")
+        ]
+        cols[name] = part.set_index("id")["value"]
+    df = pd.DataFrame(cols).fillna(0.0)
+    order = df.max(axis=1).sort_values(ascending=False)
+    main = list(order.index[:top])
+    out = df.loc[main]
+    rest = df.drop(index=main).sum()
+    if len(df) > top and (rest > 1e-9).any():
+        out.loc["other"] = rest
+    return out
+
+
+def plot_comparison(table: pd.DataFrame, runs: list[RunFolder], out: Path) -> list[Path]:
+    """Charts of a comparison (:func:`corridors.analysis.compare.compare`): stacked shares by
+    supplier and by corridor, chokepoint exposure, cost and unmet demand. PNG files in ``out``;
+    returns their paths."""
+    names = run_names(runs)
+    written = []
+
+    def save(fig: Figure, name: str) -> None:
+        path = out / name
+        fig.tight_layout()
+        atomic_write(path, lambda p: fig.savefig(p, format="png"))
+        written.append(path)
+
+    for group, top in (("supplier", 12), ("corridor", 8)):
+        df = _shares(runs, names, group, top)
+        fig = Figure(figsize=(max(5.0, 1.6 * len(names) + 3.5), 4.5), dpi=110)
+        ax = fig.subplots()
+        bottom = np.zeros(len(names))
+        cmap = matplotlib.colormaps["tab20"]
+        for i, (member, vals) in enumerate(df.iterrows()):
+            v = vals.to_numpy(dtype=float)
+            ax.bar(names, v, bottom=bottom, label=str(member), color=cmap(i % 20))
+            for x, (b0, h) in enumerate(zip(bottom, v, strict=True)):
+                if h > 0.04:
+                    ax.text(
+                        x, b0 + h / 2, f"{member} {h:.0%}", ha="center", va="center", fontsize=7
+                    )
+            bottom += v
+        ax.set_ylabel("share of imports (energy)")
+        ax.set_ylim(0, max(1.0, float(bottom.max()) if len(bottom) else 1.0))
+        ax.set_title(f"Imports by {group}")
+        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False)
+        save(fig, f"shares_{group}.png")
+
+    choke = {}
+    for run, name in zip(runs, names, strict=True):
+        d = run.diversity
+        part = d[
+            (d["commodity"] == "all") & (d["group"] == "chokepoint") & (d["metric"] == "share")
+        ]
+        choke[name] = part.set_index("id")["value"]
+    cdf = pd.DataFrame(choke).fillna(0.0)
+    ids = [i for i in cdf.index if i != "any"] + (["any"] if "any" in cdf.index else [])
+    cdf = cdf.loc[ids]
+    fig = Figure(figsize=(max(6.0, 0.9 * len(ids) * max(1, len(names)) / 1.5), 4.2), dpi=110)
+    ax = fig.subplots()
+    width = 0.8 / max(1, len(names))
+    x = np.arange(len(ids))
+    for k, name in enumerate(names):
+        ax.bar(x + k * width - 0.4 + width / 2, cdf[name].to_numpy(), width, label=name)
+    ax.set_xticks(x, [("any strait" if i == "any" else i) for i in ids], rotation=30, ha="right")
+    ax.set_ylabel("share of imports (energy)")
+    ax.set_title("Chokepoint exposure")
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    save(fig, "chokepoint_exposure.png")
+
+    cost = table[(table["group"] == "cost") & (table["commodity"] == "all")].set_index("metric")
+    unmet = table[(table["group"] == "unmet") & (table["metric"] == "unmet_pj")]
+    fig = Figure(figsize=(max(7.0, 2.2 * len(names) + 3), 4.0), dpi=110)
+    a1, a2 = fig.subplots(1, 2)
+    bottom = np.zeros(len(names))
+    for part in ("supply_usd", "transport_usd", "carbon_usd", "shortage_usd"):
+        if part in cost.index:
+            v = cost.loc[part, names].to_numpy(dtype=float) / 1e9
+            a1.bar(names, v, bottom=bottom, label=part.removesuffix("_usd"))
+            bottom += v
+    a1.set_ylabel("billion USD")
+    a1.set_title("Total cost")
+    a1.legend(fontsize=8)
+    a1.tick_params(axis="x", rotation=20)
+    u = unmet[names].iloc[0].to_numpy(dtype=float) if len(unmet) else np.zeros(len(names))
+    a2.bar(names, u, color="C3")
+    for i, v in enumerate(u):
+        a2.text(i, v, f"{v:,.0f}", ha="center", va="bottom", fontsize=8)
+    a2.set_ylabel("PJ")
+    a2.set_title("Unmet demand")
+    a2.tick_params(axis="x", rotation=20)
+    save(fig, "cost_unmet.png")
+    return written
+
+
+__all__ = ["plot_comparison", "plot_frontier", "plot_resilience_frontier"]

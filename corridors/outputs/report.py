@@ -17,15 +17,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from corridors.core.resultdir import ResultDir, load_result_dir
 from corridors.core.results import Result
 from corridors.io.files import atomic_write
-from corridors.io.scenario import Scenario
-from corridors.outputs import layers, maps, webmap
+from corridors.io.schema import Scenario
+from corridors.outputs import layers, maps, style, webmap
 
 CSS = """
 :root{--ink:#222;--muted:#5a5a5a;--line:#ddd;--bad:#c62828;--ok:#2e7d32}
@@ -64,7 +63,7 @@ footer{margin-top:30px;font-size:12px;color:var(--muted);border-top:1px solid va
 @media print{body{background:#fff}main{padding:0}.cmap{display:none}}
 """
 
-NICE = maps.NICE_NAMES
+NICE = style.NICE_NAMES
 
 
 def _e(x: Any) -> str:
@@ -339,7 +338,7 @@ def build_report(
         f'<p class="meta">Run {_e(created)} · scenario file {_e(Path(str(sc.source)).name)} · '
         f"fingerprint {_e(str(rd.manifest.get('scenario_sha256', ''))[:12])} · "
         f"{len(r.network.nodes)} nodes, {len(r.network.links)} links · "
-        f"{_e(maps._period_text(r))}</p>"
+        f"{_e(style.period_text(r))}</p>"
     )
     for w in rd.warnings:
         parts.append(f'<div class="note">{_e(w)}</div>')
@@ -352,22 +351,14 @@ def build_report(
     parts.append(_key_figures(rd))
 
     parts.append("<h2>Map</h2>")
-    fig = maps.figure_map(r, colour_by=colour_by, dpi=dpi)
-    try:
-        png = maps.png_bytes(fig)
-    finally:
-        plt.close(fig)
+    png = maps.png_bytes(maps.figure_map(r, colour_by=colour_by, dpi=dpi))
     parts.append(
         f"<figure>{_img(png, f'Map of flows, scenario {sc.name}')}"
         "<figcaption>Line width ∝ energy carried (PJ/yr); chokepoints labelled with their share "
         "of energy imports; dashed red: disrupted.</figcaption></figure>"
     )
     if compare is not None:
-        fig = maps.figure_compare(compare.result, r, colour_by=colour_by, dpi=dpi)
-        try:
-            png = maps.png_bytes(fig)
-        finally:
-            plt.close(fig)
+        png = maps.png_bytes(maps.figure_compare(compare.result, r, colour_by=colour_by, dpi=dpi))
         parts.append(
             f"<h3>Before and after</h3><figure>"
             f"{_img(png, f'{compare.result.scenario.name} against {sc.name}')}</figure>"
@@ -379,7 +370,7 @@ def build_report(
     ch = layers.chokepoint_table(r).sort_values("share_energy", ascending=False)
     sup = _supplier_table(r)
     commodities = [c for c in sc.commodities if c in sup.columns]
-    colours = [maps.COMMODITY_COLOURS.get(c, maps.PALETTE[i]) for i, c in enumerate(commodities)]
+    colours = [style.COMMODITY_COLOURS.get(c, style.PALETTE[i]) for i, c in enumerate(commodities)]
     series = [(NICE.get(c, c), col) for c, col in zip(commodities, colours, strict=True)]
     parts.append('<h2>Exposure and sources</h2><div class="grid2"><div>')
     parts.append("<h3>Share of energy imports through each chokepoint</h3>")
@@ -389,7 +380,7 @@ def build_report(
                 ((row["name"] or row["id"]), [float(row["share_energy"])])
                 for _, row in ch.iterrows()
             ],
-            [("share", maps.CHOKE)],
+            [("share", style.CHOKE)],
             "",
             percent=True,
         )
@@ -537,7 +528,7 @@ def build_report(
     versions = rd.manifest.get("versions") or {}
     vtext = ", ".join(f"{k} {v}" for k, v in versions.items() if v)
     parts.append(
-        f"<footer>{_e(maps.SOURCE_LINE)}. Result folder: {_e(rd.path.name)}. "
+        f"<footer>{_e(style.SOURCE_LINE)}. Result folder: {_e(rd.path.name)}. "
         f"Software: {_e(vtext)}. This file is self-contained and makes no network requests."
         "</footer>"
     )

@@ -4,8 +4,8 @@ An inline SVG of the projected basemap, flows and nodes (same frame, projection 
 the static maps in :mod:`corridors.outputs.maps`) with inline JavaScript for pan (drag), zoom (wheel,
 buttons), reset (double-click) and hover tooltips. Everything is embedded; nothing is fetched.
 
-Frame, basemap and style come from :mod:`corridors.outputs.maps` (which imports matplotlib);
-:func:`corridors.outputs.maps.render` imports this module only when asked for ``html``.
+Frame and basemap come from :mod:`corridors.outputs.geo`, colours and texts from
+:mod:`corridors.outputs.style`; no matplotlib here.
 """
 
 from __future__ import annotations
@@ -19,17 +19,15 @@ import numpy as np
 
 from corridors.core.results import Result
 from corridors.io.files import atomic_write
+from corridors.outputs.geo import line_parts, make_frame, projected_basemap
 from corridors.outputs.layers import chokepoint_table, link_flows, node_table, years
-from corridors.outputs.maps import (
+from corridors.outputs.style import (
     CHOKE,
     CUT,
     INK,
     SOURCE_LINE,
     headline_text,
-    line_parts,
-    make_frame,
     make_style,
-    projected_basemap,
     short_label,
 )
 

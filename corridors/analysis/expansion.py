@@ -231,9 +231,9 @@ def build_planner(
     annual = np.array([g.capex * crf_value * years for g in groups])
     link_pos = {lid: i for i, lid in enumerate(data.link_ids)}
     group_cols: list[np.ndarray] = []
-    for g in groups:
+    for group in groups:
         idx = []
-        for lid in g.links:
+        for lid in group.links:
             for arc in (lid, lid + REVERSE_SUFFIX):
                 if arc in link_pos:
                     idx.extend(form.col["flow"][link_pos[arc]].tolist())
@@ -241,7 +241,7 @@ def build_planner(
     rows = form.row_entries()
     bounds = [form_bounds(data, form.lp, case.avail) for case in cases]
 
-    def bound(x: float) -> float | None:
+    def bound(x: Any) -> float | None:  # x: a float or a numpy scalar
         return None if np.isinf(x) else float(x)
 
     def linear(coefs: np.ndarray, xs: list[Any]) -> LinearExpression:
@@ -370,7 +370,7 @@ def _summary(pl: Planner, ev: dict[str, Any]) -> dict[str, float | None]:
 
 
 def _links(pl: Planner, plan: Sequence[int]) -> list[str]:
-    out = []
+    out: list[str] = []
     for g, grp in enumerate(pl.groups):
         if g in plan or grp.free:
             out.extend(grp.links)
@@ -411,17 +411,18 @@ def solve_mode(pl: Planner, kind: str, time_limit: float | None) -> dict[str, An
     key = "expected_cost" if kind == "expected" else "worst_cost"
     values = []
     for g in plan:
-        without = evaluate(pl, tuple(x for x in plan if x != g), time_limit)
-        sw = _summary(pl, without)
+        ev_without = evaluate(pl, tuple(x for x in plan if x != g), time_limit)
+        sw = _summary(pl, ev_without)
+        with_, without = summ[key], sw[key]
         values.append(
             {
                 "group": pl.groups[g].name,
                 "links": list(pl.groups[g].links),
                 "capex_musd": pl.groups[g].capex,
                 "annual_capex": float(pl.annual[g]) / MONEY_SCALE,
-                "cost_with": summ[key],
-                "cost_without": sw[key],
-                "value": None if sw[key] is None or summ[key] is None else sw[key] - summ[key],
+                "cost_with": with_,
+                "cost_without": without,
+                "value": None if without is None or with_ is None else without - with_,
             }
         )
     return {

@@ -281,13 +281,13 @@ def interdict(
         }
         if not agrees and status is Status.OPTIMAL:
             status = Status.INEXACT
-    row = best["row"] if best else None
+    best_row: dict[str, Any] | None = best["row"] if best else None
     com = s.commodities
     result = InterdictionResult(
         elements=list(best["elements"]) if best else [],
-        unmet=row["unmet"] if row else None,
-        unmet_by_commodity={c_: row[f"unmet_{c_}"] for c_ in com} if row else {},
-        cost=row["objective"] if row else None,
+        unmet=best_row["unmet"] if best_row else None,
+        unmet_by_commodity={c_: best_row[f"unmet_{c_}"] for c_ in com} if best_row else {},
+        cost=best_row["objective"] if best_row else None,
         cost_increase=best["cost_increase"] if best else None,
         status=status,
         gap=first.gap,

@@ -50,9 +50,10 @@ def require_no_policy(
 ) -> Prepared | Scenario:
     """The scenario (loaded if a path; a :class:`Prepared` is returned as it is), refused with
     a one-line :class:`CorridorsError` naming the key ``policy`` if it has a policy section."""
-    s = scenario.scenario if isinstance(scenario, Prepared) else scenario
-    if not isinstance(s, Scenario):
-        s = scenario = load_scenario(s)
+    if isinstance(scenario, Prepared | Scenario):
+        s = scenario.scenario if isinstance(scenario, Prepared) else scenario
+    else:
+        s = scenario = load_scenario(scenario)
     if not s.policy.empty:
         raise CorridorsError(
             Problem(

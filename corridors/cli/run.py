@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from corridors.cli.app import app, options, out
 from corridors.errors import CorridorsError, Problem
+
+if TYPE_CHECKING:
+    from corridors.core.results import Result
 
 
 @app.command()
@@ -32,7 +35,7 @@ def run(
         raise typer.Exit(1)
 
 
-def _print_result(result, out_dir: Path, elapsed: float) -> None:  # type: ignore[no-untyped-def]
+def _print_result(result: Result, out_dir: Path, elapsed: float) -> None:
     from corridors.analysis.metrics import chokepoint_exposure
 
     ok = result.is_ok

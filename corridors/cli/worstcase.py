@@ -88,6 +88,7 @@ def interdict(
     out.print(f"  status          [{colour}]{res.status}[/{colour}] (gap {res.gap})")
     if res.unmet is not None:
         out.print(f"  unmet demand    {res.unmet:,.1f} PJ")
+    if res.cost is not None:
         out.print(f"  total cost      {res.cost / 1e9:,.2f} billion USD")
     for r in res.runners_up:
         out.print(f"  next: {', '.join(r['elements'])}: {r['unmet']:,.1f} PJ unmet")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Write a file through a temporary file in the same folder, then rename it into place.
 
     A reader never sees a half-written file; a kill during writing leaves the old file (or

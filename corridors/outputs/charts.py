@@ -151,10 +151,10 @@ def plot_comparison(table: pd.DataFrame, runs: list[RunFolder], out: Path) -> li
     fig = Figure(figsize=(max(6.0, 0.9 * len(ids) * max(1, len(names)) / 1.5), 4.2), dpi=110)
     ax = fig.subplots()
     width = 0.8 / max(1, len(names))
-    x = np.arange(len(ids))
+    xs = np.arange(len(ids))
     for k, name in enumerate(names):
-        ax.bar(x + k * width - 0.4 + width / 2, cdf[name].to_numpy(), width, label=name)
-    ax.set_xticks(x, [("any strait" if i == "any" else i) for i in ids], rotation=30, ha="right")
+        ax.bar(xs + k * width - 0.4 + width / 2, cdf[name].to_numpy(), width, label=name)
+    ax.set_xticks(xs, [("any strait" if i == "any" else i) for i in ids], rotation=30, ha="right")
     ax.set_ylabel("share of imports (energy)")
     ax.set_title("Chokepoint exposure")
     ax.legend(fontsize=8)

@@ -118,7 +118,7 @@ def make_frame(results: Iterable[Result]) -> Frame:
     crs, name = choose_crs((w, s, e, n))
     to_map = Transformer.from_crs(CRS_WGS84, crs, always_xy=True)
     outline = reproject(to_map, box(w, s, e, n).segmentize(1.0))
-    return Frame(crs, name, (w, s, e, n), tuple(outline.bounds), to_map)  # type: ignore[arg-type]
+    return Frame(crs, name, (w, s, e, n), tuple(outline.bounds), to_map)
 
 
 def projected_basemap(result: Result, frame: Frame) -> gpd.GeoSeries | None:

@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
@@ -37,7 +38,9 @@ def place_labels(fig: Figure, ax: Any, labels: list[Label], obstacles: list[Bbox
     first two rings get a leader line to their anchor. ``fig`` needs a canvas that can measure
     text (:func:`corridors.outputs.maps.new_figure` gives one).
     """
-    renderer = fig.canvas.get_renderer()
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg), "measuring labels needs an Agg canvas"
+    renderer = canvas.get_renderer()
     axbox = ax.get_window_extent(renderer)
     taken = list(obstacles)
     dirs = [(1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1)]

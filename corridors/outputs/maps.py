@@ -14,8 +14,9 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import matplotlib
@@ -274,14 +275,14 @@ def draw_panel(
         )
     for r in ch.itertuples():
         obstacles.append(marker_box(ax, r.x, r.y, 6, dpi))
-        s = float(share.get(r.id, 0.0))
+        sh = float(share.get(r.id, 0.0))
         name = short_label(r.name, r.id)
         if r.disrupted:
             state = "closed" if r.availability_min <= 1e-9 else f"at {r.availability_min:.0%}"
-            text = f"{name} · {state}" + (f" · {s:.0%}" if s >= 0.005 else "")
-            labels.append(Label(r.x, r.y, text, CUT, "bold", 1e9 + s, 7))
+            text = f"{name} · {state}" + (f" · {sh:.0%}" if sh >= 0.005 else "")
+            labels.append(Label(r.x, r.y, text, CUT, "bold", 1e9 + sh, 7))
         else:
-            labels.append(Label(r.x, r.y, f"{name} · {s:.0%}", INK, "normal", s, 5))
+            labels.append(Label(r.x, r.y, f"{name} · {sh:.0%}", INK, "normal", sh, 5))
     place_labels(fig, ax, labels, obstacles)
 
 
@@ -342,7 +343,7 @@ def _legend(
     items: dict[str, Any],
     style: Style,
     anchor: tuple[float, float],
-    loc: str,
+    loc: Literal["upper left", "upper right"],
     ncol: int,
 ) -> None:
     handles = _ordered(items, style)
@@ -363,11 +364,13 @@ def _legend(
     if widths:
         y = anchor[1]
         if ncol == 1:
-            renderer = fig.canvas.get_renderer()
+            canvas = fig.canvas
+            assert isinstance(canvas, FigureCanvasAgg)
+            renderer = canvas.get_renderer()
             bb = leg.get_window_extent(renderer).transformed(fig.transFigure.inverted())
             y = bb.y0 - 0.02
             anchor2: tuple[float, float] = (anchor[0], y)
-            loc2 = "upper left"
+            loc2: Literal["upper left", "upper right"] = "upper left"
         else:
             anchor2 = (0.99, anchor[1])
             loc2 = "upper right"
@@ -452,7 +455,7 @@ def save_figure(fig: Figure, paths: Iterable[Path]) -> list[Path]:
         fmt = p.suffix.lstrip(".").lower()
         # text stays text in SVG and PDF (editable, searchable)
         with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
-            atomic_write(p, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=fig.dpi))
+            atomic_write(p, partial(fig.savefig, format=fmt, dpi=fig.dpi))
         out.append(p)
     return out
 

@@ -132,7 +132,7 @@ def bar_chart(
     ]
     y = top
     for label, values in items:
-        x = left
+        x: float = left
         text = label if len(label) <= 24 else label[:23] + "…"
         out.append(
             f'<text x="{left - 6}" y="{y + bar * 0.72}" text-anchor="end">{_e(text)}'
@@ -297,12 +297,12 @@ def _key_figures(rd: ResultDir) -> str:
     div = _diversity(s)
     if div and "all" in div and isinstance(div["all"], dict):
         a = div["all"]
-        hhi = a.get("hhi_supplier")
-        if isinstance(hhi, int | float):
+        hhi_all = a.get("hhi_supplier")
+        if isinstance(hhi_all, int | float):
             cards.append(
                 _card(
                     "Supplier HHI (all energy)",
-                    f"{hhi:.3f}",
+                    f"{hhi_all:.3f}",
                     "from summary.json diversity; 1 = one supplier",
                 )
             )

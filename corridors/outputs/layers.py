@@ -21,6 +21,7 @@ import pandas as pd
 from corridors.analysis.metrics import chokepoint_exposure
 from corridors.core.results import Result
 from corridors.io.files import atomic_write
+from corridors.units import DAYS_PER_YEAR
 
 CRS_WGS84 = "EPSG:4326"
 
@@ -53,7 +54,7 @@ def disruption_factors(result: Result) -> tuple[pd.Series, pd.Series]:
 def years(result: Result) -> float:
     """Length of the horizon in years (365-day years)."""
     h = result.scenario.horizon
-    return h.periods * h.period_days / 365.0
+    return h.periods * h.period_days / DAYS_PER_YEAR
 
 
 def pj_factors(result: Result) -> dict[str, float]:

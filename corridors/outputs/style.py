@@ -14,6 +14,7 @@ import numpy as np
 from corridors.core.results import Result
 from corridors.errors import CorridorsError
 from corridors.outputs.layers import link_flows, pj_factors, years
+from corridors.units import DAYS_PER_YEAR
 
 COLOUR_BY = ("commodity", "corridor")
 COMMODITY_COLOURS = {
@@ -129,7 +130,7 @@ def period_text(result: Result) -> str:
     """The horizon in words: "one year", "60-day horizon" or "4 periods of 15 days"."""
     h = result.scenario.horizon
     if h.periods == 1:
-        return f"{h.period_days:g}-day horizon" if h.period_days != 365 else "one year"
+        return f"{h.period_days:g}-day horizon" if h.period_days != DAYS_PER_YEAR else "one year"
     return f"{h.periods} periods of {h.period_days:g} days"
 
 

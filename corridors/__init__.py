@@ -18,13 +18,8 @@ line start without loading pandas, NumPy or the solver.
 
 from __future__ import annotations
 
-from importlib import import_module, metadata
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = metadata.version("corridors")
-except metadata.PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0+unknown"
 
 #: public name -> module that defines it
 _EXPORTS = {
@@ -71,6 +66,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    __version__: str
     from corridors.analysis.summary import summary
     from corridors.api import run, solve, solve_prepared
     from corridors.core.availability import Availability
@@ -84,7 +80,20 @@ if TYPE_CHECKING:
     from corridors.outputs.folder import write_outputs
 
 
+def _version() -> str:
+    """The installed package's version (single-sourced from pyproject.toml)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("corridors")
+    except metadata.PackageNotFoundError:  # running from a source tree without install
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value = globals()[name] = _version()
+        return value
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'corridors' has no attribute {name!r}")

@@ -15,7 +15,22 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
+#: The order commands are listed in ``corridors --help``: the everyday ones first.
+COMMAND_ORDER = ("run", "validate", "map", "report", "compare", "sweep", "n1", "interdict",
+                 "expand", "frontier")  # fmt: skip
+
+
+class _Ordered(typer.core.TyperGroup):
+    """Lists commands in :data:`COMMAND_ORDER` (others after them, alphabetically)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {n: i for i, n in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
+
+
 app = typer.Typer(
+    cls=_Ordered,
     add_completion=False,
     no_args_is_help=True,
     help="Plan and research energy import corridors (min-cost flow, disruption, diversification)."

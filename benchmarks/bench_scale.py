@@ -5,17 +5,24 @@ LP and against networkx.network_simplex, from 10^3 to 10^6 link-periods, with pe
     python benchmarks/bench_scale.py --sizes 1000 10000      # a quick look
     python benchmarks/bench_scale.py --repeat 2              # fastest of 2 interleaved runs
     python benchmarks/bench_scale.py --shape weekly --sizes 100000 1000000   # simplex vs ipm
+    python benchmarks/bench_scale.py --sizes 500000 --compile   # the matrix: numpy vs Pyomo
 
 Each (size, method) runs in its own process so that peak memory (ru_maxrss) is its own:
   corridors  what `corridors run` does: model_data + build_model (the LP assembled with numpy)
              + Runner (LP arrays passed to HiGHS, "setup") + solve
-  pyomo      the same through Pyomo: + the Pyomo model built from the LP + Runner with
-             interface "pyomo" (persistent HiGHS set_instance, "setup") + solve
+  pyomo      the same through Pyomo: + the Pyomo model built by id + Runner with interface
+             "pyomo" (the Pyomo model compiled to arrays and passed to HiGHS, "setup") + solve
   bare       the same LP assembled with numpy/scipy from the same arrays, passed to highspy, run
   networkx   network_simplex on the single-commodity single-period instances (integer costs)
 All start from the loaded scenario and network (loading is common to all and not timed).
 Reported memory is the peak resident size minus the size after loading. The objective of
 every method is checked against the project's.
+
+--compile times, instead, the ways to get the matrix (one process each, no solve): the numpy
+assembly (corridors.core.lp.assemble), building the Pyomo model, compiling it with
+corridors.core.pyomo_model.compile_model, with Pyomo's LinearStandardFormCompiler, and loading
+it through Pyomo's persistent HiGHS interface (set_instance), each checked against the numpy
+matrix where it gives one.
 """
 
 from __future__ import annotations
@@ -67,11 +74,11 @@ def bare_lp(data, avail):
     rows = [row_in[:, None] * T + t, row_out[:, None] * T + t]
     cols = [col_flow, col_flow]
     vals = [np.repeat(data.link_factor[:, None], T, 1), -np.ones((L, T))]
-    row_s = np.array([key_pos[(n, c)] for n, c, *_ in data.supply])
+    row_s = np.array([key_pos[(s.node, s.commodity)] for s in data.supply])
     rows.append(row_s[:, None] * T + t)
     cols.append(col_sup)
     vals.append(np.ones((S, T)))
-    row_k = np.array([key_pos[(n, c)] for n, c, _ in data.demand])
+    row_k = np.array([key_pos[(k.node, k.commodity)] for k in data.demand])
     rows.append(row_k[:, None] * T + t)
     cols.append(col_un)
     vals.append(np.ones((K, T)))
@@ -79,7 +86,7 @@ def bare_lp(data, avail):
     np.add.at(
         rhs,
         (row_k[:, None] * T + t).ravel(),
-        (np.array([a for *_, a in data.demand])[:, None] * data.d).ravel(),
+        (np.array([k.amount for k in data.demand])[:, None] * data.d).ravel(),
     )
     # throughput rows of capped nodes
     capped = {data.node_ids[i]: r for r, i in enumerate(data.capped_nodes)}
@@ -103,11 +110,11 @@ def bare_lp(data, avail):
     cost = np.concatenate(
         [
             (MONEY_SCALE * dis * unit * np.ones((L, T))).ravel(),
-            (MONEY_SCALE * dis * np.array([s[4] for s in data.supply])[:, None]).ravel(),
+            (MONEY_SCALE * dis * np.array([s.price for s in data.supply])[:, None]).ravel(),
             (
                 MONEY_SCALE
                 * dis
-                * np.array([data.shortage[c] for _n, c, _a in data.demand])[:, None]
+                * np.array([data.shortage[k.commodity] for k in data.demand])[:, None]
             ).ravel(),
         ]
     )
@@ -131,6 +138,87 @@ def bare_lp(data, avail):
     lp.a_matrix_.index_ = A.indices
     lp.a_matrix_.value_ = A.data
     return lp, A.nnz
+
+
+def compile_worker(way: str, path: Path) -> dict:
+    """Time one way of getting the matrix (see the module docstring)."""
+    from corridors.core.availability import availability
+    from corridors.core.data import model_data
+    from corridors.core.lp import assemble
+    from corridors.core.model import build_model
+    from corridors.io.network import load_network
+    from corridors.io.scenario import load_scenario
+
+    s = load_scenario(path)
+    net = load_network(s)
+    avail = availability(s, net)
+    data = model_data(s, net)
+    out: dict = {"method": way}
+    if way == "numpy":
+        t0 = time.perf_counter()
+        lp = assemble(data)
+        out["seconds"] = time.perf_counter() - t0
+        out["nnz"] = int(lp.index.size)
+        return out
+    import pyomo.environ  # noqa: F401  (imports are not part of the timings)
+    import scipy.sparse  # noqa: F401
+    import scipy.stats  # noqa: F401  (Pyomo's standard-form compiler imports it)
+
+    built = build_model(data, avail)
+    lp = built.lp
+    t0 = time.perf_counter()
+    m = built.model
+    out["build_s"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    if way == "compile":
+        from corridors.core.pyomo_model import compile_model
+
+        sf = compile_model(m, data)
+        out["seconds"] = time.perf_counter() - t1
+        out["same"] = bool(
+            np.array_equal(sf.start, lp.start)
+            and np.array_equal(sf.index, lp.index)
+            and np.array_equal(sf.value, lp.value)
+            and np.array_equal(sf.cost, lp.cost)
+        )
+        out["nnz"] = int(sf.index.size)
+    elif way == "standard_form":
+        from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+        info = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
+        out["seconds"] = time.perf_counter() - t1
+        out["nnz"] = int(info.A.nnz)
+        out["same"] = bool(info.A.nnz == lp.index.size and info.A.shape == (lp.num_row, lp.num_col))
+    elif way == "persistent":
+        from pyomo.contrib.solver.solvers.highs import Highs
+
+        opt = Highs()
+        opt.set_instance(m)
+        out["seconds"] = time.perf_counter() - t1
+        out["nnz"] = int(opt._solver_model.getNumNz())
+        out["same"] = out["nnz"] == int(lp.index.size)
+    return out
+
+
+def compile_table(sizes: list[int], timeout: float) -> None:
+    from synthetic import generate
+
+    ways = ["numpy", "compile", "standard_form", "persistent"]
+    print(
+        f"{'link-periods':>12} {'way':>14} {'nnz':>10} {'pyomo build s':>14} {'matrix s':>9} same"
+    )
+    for size in sizes:
+        periods = 1 if size <= 100_000 else 10
+        with tempfile.TemporaryDirectory() as tmp:
+            path = generate(Path(tmp), links=size // periods, periods=periods, seed=7)
+            for way in ways:
+                r = run_one(f"compile:{way}", path, timeout)
+                build = r.get("build_s")
+                print(
+                    f"{size:>12,} {way:>14} {r.get('nnz', 0):>10,} "
+                    f"{'' if build is None else f'{build:.2f}':>14} "
+                    f"{r.get('seconds', float('nan')):>9.2f} {r.get('same', '')} {r.get('status', '')}"
+                )
 
 
 def worker(method: str, path: Path) -> dict:
@@ -268,9 +356,19 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="runs per method, fastest kept")
     ap.add_argument("--methods", action="store_true", help="also time bare-simplex and bare-ipm")
     ap.add_argument("--only", help="comma-separated methods to run (e.g. bare-simplex,bare-ipm)")
+    ap.add_argument(
+        "--compile", action="store_true", help="time the ways to get the matrix (no solve)"
+    )
     a = ap.parse_args()
     if a.worker:
-        print(json.dumps(worker(a.worker[0], Path(a.worker[1]))))
+        method = a.worker[0]
+        if method.startswith("compile:"):
+            print(json.dumps(compile_worker(method[8:], Path(a.worker[1]))))
+        else:
+            print(json.dumps(worker(method, Path(a.worker[1]))))
+        return
+    if a.compile:
+        compile_table(a.sizes, a.timeout)
         return
     from synthetic import generate
 

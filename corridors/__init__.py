@@ -35,11 +35,13 @@ _EXPORTS = {
     "Status": "corridors.core.status",
     "load_network": "corridors.io.network",
     "load_scenario": "corridors.io.scenario",
+    "network_from_graph": "corridors.io.network",
     "prepare": "corridors.core.session",
     "run": "corridors.api",
     "solve": "corridors.api",
     "solve_prepared": "corridors.api",
     "summary": "corridors.analysis.summary",
+    "to_geodata": "corridors.io.network",
     "write_outputs": "corridors.outputs.folder",
 }
 
@@ -57,11 +59,13 @@ __all__ = [
     "__version__",
     "load_network",
     "load_scenario",
+    "network_from_graph",
     "prepare",
     "run",
     "solve",
     "solve_prepared",
     "summary",
+    "to_geodata",
     "write_outputs",
 ]
 
@@ -74,7 +78,7 @@ if TYPE_CHECKING:
     from corridors.core.session import Prepared, prepare
     from corridors.core.status import Status
     from corridors.errors import CorridorsError, NetworkError, Problem, ScenarioError
-    from corridors.io.network import Network, load_network
+    from corridors.io.network import Network, load_network, network_from_graph, to_geodata
     from corridors.io.scenario import load_scenario
     from corridors.io.schema import Scenario
     from corridors.outputs.folder import write_outputs

@@ -14,10 +14,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import networkx as nx
+
 from corridors.analysis.policy import policy_report
 from corridors.core.availability import Availability
 from corridors.core.results import Result
-from corridors.core.session import Prepared, Progress, prepare, solve_model
+from corridors.core.session import Extra, Prepared, Progress, prepare, solve_model
+from corridors.io.network import Network
 from corridors.io.schema import Scenario
 from corridors.outputs.folder import write_outputs
 
@@ -39,18 +42,38 @@ def solve_prepared(
     return result
 
 
-def solve(scenario: Scenario | str | Path, progress: Progress | None = None) -> Result:
-    """Solve a scenario (object or YAML path) and return its :class:`Result`."""
-    prep = prepare(scenario, progress)
+def solve(
+    scenario: Scenario | str | Path,
+    progress: Progress | None = None,
+    network: nx.MultiDiGraph | Network | None = None,
+    *,
+    extra: Extra | None = None,
+) -> Result:
+    """Solve a scenario (object or YAML path) and return its :class:`Result`.
+
+    ``network``: a graph built or edited by the user, in place of the scenario's geodata
+    (see :func:`corridors.core.session.prepare`).
+
+    ``extra``: a function ``fn(model, prep)`` called after the model is built, to add Pyomo
+    variables, constraints or objective terms (as PyPSA's ``extra_functionality``); the solve
+    then goes through the Pyomo model, and the result (flows, duals, costs) comes back as
+    usual. See ``docs/extending.md``.
+    """
+    prep = prepare(scenario, progress, network=network, extra=extra)
     return solve_prepared(prep, progress=progress)
 
 
 def run(
-    scenario: str | Path | Scenario, out: str | Path, progress: Progress | None = None
+    scenario: str | Path | Scenario,
+    out: str | Path,
+    progress: Progress | None = None,
+    *,
+    extra: Extra | None = None,
 ) -> Result:
-    """Load, solve and write every output of a scenario into ``out``."""
+    """Load, solve and write every output of a scenario into ``out`` (``extra``: as in
+    :func:`solve`)."""
     t0 = time.perf_counter()
-    result = solve(scenario, progress)
+    result = solve(scenario, progress, extra=extra)
     result.timings["total_solve_s"] = time.perf_counter() - t0
     write_outputs(result, out, progress)
     return result

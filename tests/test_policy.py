@@ -126,8 +126,8 @@ def test_mip_stopped_early_is_not_optimal(tmp_path: Path) -> None:
     """A MIP stopped by a limit (no time at all, presolve off) is never reported optimal."""
     pol = {"min_suppliers": [{"count": 2, "share": 0.45, "commodity": "crude_oil"}]}
     prep = prepare(two_suppliers(tmp_path, policy=pol))
-    opts = prep.runner.opt.config.solver_options
-    prep.runner.opt.config.solver_options = {**opts, "presolve": "off", "time_limit": 0.0}
+    prep.runner.highs.setOptionValue("presolve", "off")
+    prep.runner.highs.setOptionValue("time_limit", 0.0)
     r = solve_prepared(prep)
     assert r.status is not Status.OPTIMAL and not r.is_ok
     assert r.solver["mip"] is True and r.solver["mip_gap"] is None  # no incumbent, no gap

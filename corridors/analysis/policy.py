@@ -14,6 +14,7 @@ from corridors.core.lp import MONEY_SCALE
 from corridors.core.policy import TOL, PolicyModel, Target, Terms, group_terms
 from corridors.core.results import Result
 from corridors.core.session import Prepared
+from corridors.core.solve import Runner
 
 
 def period_energies(result: Result, group: str, commodity: str = ALL) -> pd.DataFrame:
@@ -62,15 +63,21 @@ def achieved(result: Result, target: Target) -> np.ndarray:
     return np.array(out)
 
 
-def _row_duals(prep: Prepared, target: Target) -> list[float]:
+def _highs_runner(prep: Prepared) -> Runner:
+    """The HiGHS runner: a policy is solved by HiGHS only (``check_solver`` refuses others)."""
     runner = prep.runner
+    assert isinstance(runner, Runner), "a policy is solved with HiGHS"
+    return runner
+
+
+def _row_duals(prep: Prepared, target: Target) -> list[float]:
+    runner = _highs_runner(prep)
     sol = runner.highs.getSolution()
     if not sol.dual_valid:
         return [math.nan] * len(target.rows)
-    assert runner.opt is not None, "a policy is solved through the Pyomo interface"
-    cmap = runner.opt._pyomo_con_to_solver_con_map
     y = np.asarray(sol.row_dual)
-    return [float(y[cmap[r]]) if r in cmap else math.nan for r in target.rows]
+    rows = [runner.row(r) for r in target.rows]  # a policy is solved through the Pyomo model
+    return [float(y[i]) if i >= 0 else math.nan for i in rows]
 
 
 def policy_report(prep: Prepared, result: Result, diagnose_unmet: bool = True) -> pd.DataFrame:
@@ -167,17 +174,15 @@ def diagnose(prep: Prepared) -> dict[tuple[str, int], float]:
     b.elastic = Objective(expr=sum(s for tg in pm.targets for s in tg.slack))
     out: dict[tuple[str, int], float] = {}
     try:
-        opt = prep.runner.opt
-        assert opt is not None, "a policy is solved through the Pyomo interface"
-        opt.solve(m)
-        h = prep.runner.highs
-        sol = h.getSolution()
+        runner = _highs_runner(prep)
+        runner.solve()  # the bounds of the last solve; the model changed: compiled again
+        h = runner.highs
         if h.getInfo().primal_solution_status == 2:
-            vmap = opt._pyomo_var_to_solver_var_map
-            x = np.asarray(sol.col_value)
+            x = np.asarray(h.getSolution().col_value)
             for tg in pm.targets:
                 for t, s in enumerate(tg.slack):
-                    v = float(x[vmap[id(s)]])
+                    j = runner.column(s)
+                    v = float(x[j]) if j >= 0 else 0.0
                     if v > TOL:
                         out[(tg.name, t + 1)] = v
     finally:

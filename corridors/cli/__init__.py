@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import sys
 
-from corridors.cli import briefing, disruption, diversify, run, worstcase  # noqa: F401 (commands)
+from corridors.cli import (  # noqa: F401 (commands)
+    briefing,
+    disruption,
+    diversify,
+    export,
+    routes,
+    run,
+    worstcase,
+)
 from corridors.cli.app import Options, app, err
 from corridors.errors import CorridorsError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,6 +13,7 @@ from corridors.errors import CorridorsError, Problem
 
 if TYPE_CHECKING:
     from corridors.core.results import Result
+    from corridors.core.session import Extra, Prepared
 
 
 @app.command()
@@ -20,6 +21,16 @@ def run(
     ctx: typer.Context,
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("results"),
+    extra: Annotated[
+        str | None,
+        typer.Option(
+            "--extra",
+            metavar="FILE.py:FUNCTION",
+            help="A Python function fn(model, prep) that adds variables, constraints or cost "
+            "terms to the Pyomo model before the solve (see docs/extending.md). Code is only "
+            "ever run when named here, never from a scenario file.",
+        ),
+    ] = None,
 ) -> None:
     """Solve a scenario and write summary.json, flows.csv, unmet.csv, map.png, flows.gpkg.
 
@@ -27,12 +38,61 @@ def run(
     """
     from corridors.api import run as api_run
 
+    fn = load_extra(extra) if extra is not None else None
     t0 = time.perf_counter()
-    result = api_run(scenario, out_dir, progress=options(ctx).progress)
+    result = api_run(scenario, out_dir, progress=options(ctx).progress, extra=fn)
     elapsed = time.perf_counter() - t0
     _print_result(result, out_dir, elapsed)
     if not result.is_ok:
         raise typer.Exit(1)
+
+
+def load_extra(spec: str) -> Extra:
+    """The function named by ``--extra FILE.py:FUNCTION``, loaded from that file, wrapped so
+    that an exception inside it becomes a one-line user error naming the file and function.
+    Every problem (no such file, no such function, not callable, an error while loading the
+    file or inside the function) is a :class:`CorridorsError` (exit code 2)."""
+    import importlib.util
+    import sys
+
+    from corridors.errors import suggest
+
+    def fail(message: str) -> CorridorsError:
+        return CorridorsError(Problem("", "--extra", message))
+
+    file, sep, name = spec.rpartition(":")
+    if not sep or not file or not name:
+        raise fail(f"give FILE.py:FUNCTION, e.g. rules.py:cap_corridor (got '{spec}')")
+    path = Path(file)
+    if not path.is_file():
+        raise fail(f"file '{file}' not found")
+    module_name = f"corridors_extra_{abs(hash(str(path.resolve())))}"
+    module_spec = importlib.util.spec_from_file_location(module_name, path)
+    if module_spec is None or module_spec.loader is None:
+        raise fail(f"cannot load '{file}' as Python code (name it FILE.py)")
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_name] = module
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as exc:
+        sys.modules.pop(module_name, None)
+        raise fail(f"loading '{file}' failed: {type(exc).__name__}: {exc}") from exc
+    if not hasattr(module, name):
+        names = [n for n in vars(module) if not n.startswith("_")]
+        raise fail(f"'{file}' has no function '{name}'{suggest(name, names)}")
+    fn = getattr(module, name)
+    if not callable(fn):
+        raise fail(f"'{file}:{name}' is not a function (it is a {type(fn).__name__})")
+
+    def call(model: Any, prep: Prepared) -> Any:
+        try:
+            return fn(model, prep)
+        except CorridorsError:
+            raise
+        except Exception as exc:
+            raise fail(f"'{file}:{name}' raised {type(exc).__name__}: {exc}") from exc
+
+    return call
 
 
 def _print_result(result: Result, out_dir: Path, elapsed: float) -> None:
@@ -77,6 +137,7 @@ def validate(
     """
     from corridors.core.availability import availability
     from corridors.core.policy import check_policy
+    from corridors.core.solvers import check_solver
     from corridors.io.network import load_network
     from corridors.io.scenario import load_scenario
 
@@ -87,6 +148,7 @@ def validate(
             net = load_network(s)
             availability(s, net)
             check_policy(s, net)
+            check_solver(s.solver, s)
             out.print(f"[green]ok[/green]  {f}  ({len(net.nodes)} nodes, {len(net.links)} links)")
         except CorridorsError as exc:
             if options(ctx).debug:

@@ -3,11 +3,14 @@
 Sets: links l (one commodity c_l each, output commodity o_l), nodes n, commodities c,
 periods t of length d_t years, supplies s, demands k, storages j.
 
-The model is stated once, as a sparse LP (:func:`assemble`): each constraint family is built by
-one function whose docstring gives its equation, vectorised over links and periods. HiGHS is
-handed that LP directly; the Pyomo model (:func:`corridors.core.pyomo_model.build_pyomo`) is built
-row by row from the same
-arrays when something needs Pyomo (policy constraints, the elastic diagnosis, cross-checks).
+The model is stated twice, held equal by the tests: readably, by id, as a Pyomo model
+(:mod:`corridors.core.pyomo_model`), and here as a sparse LP assembled with numpy
+(:func:`assemble`), each constraint family built by one function whose docstring gives its
+equation, vectorised over links and periods. HiGHS is handed this LP directly for plain runs,
+sweeps and analyses; the Pyomo model is built when something needs it (policy constraints, a
+user's ``extra=`` function). ``tests/test_interfaces.py`` reads the LP back from HiGHS under
+both and compares it entry by entry on every reference scenario; why the fast matrix is not
+compiled from the Pyomo model is measured in ``docs/model.md``.
 The model is built once; a disruption only changes variable bounds (:func:`bound_arrays`,
 applied by :func:`corridors.core.model.set_bounds`).
 
@@ -59,8 +62,9 @@ class LinearProgram:
     from :func:`bound_arrays`, not from here (``row_hi`` of a throughput row is +inf).
     ``A`` is stored compressed by column (``start``, ``index``, ``value``), the form HiGHS takes.
 
-    This is the single statement of the formulation: the HiGHS model is passed these arrays,
-    and the Pyomo model (:func:`build_pyomo`) is built row by row from them.
+    The direct HiGHS path is passed these arrays; the Pyomo model
+    (:func:`corridors.core.pyomo_model.build_pyomo`) states the same LP by id, and compiles to
+    the same arrays (same columns, rows and entries; the tests check it).
     """
 
     num_col: int

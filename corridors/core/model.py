@@ -1,8 +1,8 @@
 """The model of one scenario, built once: its data, its LP and (on first use) its Pyomo model.
 
 A disruption only changes bounds (:func:`set_bounds`): the LP is never rebuilt. See
-:mod:`corridors.core.lp` for the formulation and :mod:`corridors.core.pyomo_model` for the
-same LP as a Pyomo model.
+:mod:`corridors.core.pyomo_model` for the formulation stated by id (the Pyomo model) and
+:mod:`corridors.core.lp` for the same LP assembled as arrays.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 class BuiltModel:
     """The model of one scenario, built once: its data, its LP, and the bounds last set.
 
-    ``model`` is the same LP as a Pyomo model, built on first use (policy constraints, the
-    elastic diagnosis and the cross-checks need it); a plain solve hands ``lp`` to HiGHS
-    directly (see :class:`corridors.core.solve.Runner`).
+    ``model`` is the same LP as a Pyomo model, by id, built on first use (policy constraints,
+    a user's ``extra=`` function and the cross-checks need it); a plain solve hands ``lp`` to
+    HiGHS directly (see :class:`corridors.core.solve.Runner`).
     """
 
     data: ModelData
@@ -39,9 +39,9 @@ class BuiltModel:
     @property
     def model(self) -> pyo.ConcreteModel:
         if self._model is None:
-            self._model = build_pyomo(self.lp, self.data)
+            self._model = build_pyomo(self.data)
             if self.bounds:
-                set_pyomo_bounds(self._model, self.bounds)
+                set_pyomo_bounds(self._model, self.data, self.bounds)
         return self._model
 
     @property
@@ -59,9 +59,9 @@ def build_model(data: ModelData, avail: Availability) -> BuiltModel:
 
 def set_bounds(built: BuiltModel, avail: Availability) -> dict[str, np.ndarray]:
     """Set every variable bound and node limit from ``avail`` (on the Pyomo model too, if it
-    has been built)."""
+    has been built: only the bounds that changed)."""
     b = bound_arrays(built.data, avail)
-    built.bounds = b
+    previous, built.bounds = built.bounds, b
     if built.has_pyomo:
-        set_pyomo_bounds(built.model, b)
+        set_pyomo_bounds(built.model, built.data, b, previous or None)
     return b

@@ -46,6 +46,7 @@ names the violated targets.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,7 @@ import pandas as pd
 
 from corridors.core.groups import ALL, NONE, entry_mask, importer_countries, supplier_countries
 from corridors.core.model import BuiltModel
+from corridors.core.pyomo_model import index_keys
 from corridors.errors import Problem, ScenarioError, suggest
 from corridors.io.network import Network
 from corridors.io.schema import Policy, Scenario
@@ -65,7 +67,7 @@ if TYPE_CHECKING:
 TOL = 1e-6
 ENTRY_GROUPS = ("corridor", "entry_point", "mode")
 
-Terms = list[tuple[str, int, float]]  # (variable family, index, PJ per unit)
+Terms = list[tuple[str, int, float]]  # (variable family, position in the LP, PJ per unit)
 
 
 # --------------------------------------------------------------------------- group terms
@@ -107,10 +109,11 @@ def group_terms(
     return members, total
 
 
-def _expr(m: pyo.ConcreteModel, terms: Terms, t: int) -> Any:
+def _expr(x: Callable[[str, int, int], Any], terms: Terms, t: int) -> Any:
+    """Σ coef·x(family, position, t) over ``terms`` (t: 0-based period index)."""
     from pyomo.environ import quicksum
 
-    return quicksum((coef * getattr(m, var)[idx, t] for var, idx, coef in terms), start=0.0)
+    return quicksum((coef * x(var, idx, t) for var, idx, coef in terms), start=0.0)
 
 
 # --------------------------------------------------------------------------- checks
@@ -245,6 +248,12 @@ def add_policy(scenario: Scenario, network: Network, built: BuiltModel) -> Polic
     m = built.model
     data = built.data
     T = range(data.periods)
+    keys = index_keys(data)
+
+    def x(family: str, i: int, t: int) -> Any:
+        """The model's variable of ``family`` at LP position i, period index t (0-based)."""
+        return getattr(m, family)[(*keys[family][i], t + 1)]
+
     b = pyo.Block()
     m.policy = b
     pm = PolicyModel(block=b)
@@ -262,7 +271,7 @@ def add_policy(scenario: Scenario, network: Network, built: BuiltModel) -> Polic
         b.add_component(f"share_{j}", p)
         sl = slack_vars(f"share_slack_{j}")
         rows = [
-            b.rows.add(_expr(m, members.get(ms.id, []), t) - p * _expr(m, total, t) <= sl[t])
+            b.rows.add(_expr(x, members.get(ms.id, []), t) - p * _expr(x, total, t) <= sl[t])
             for t in T
         ]
         pm.targets.append(
@@ -285,9 +294,9 @@ def add_policy(scenario: Scenario, network: Network, built: BuiltModel) -> Polic
         rows = []
         for t in T:
             big_m = mn.share * tmax[t]
-            tot = _expr(m, total, t)
+            tot = _expr(x, total, t)
             for i, name in enumerate(names):
-                b.cuts.add(_expr(m, members[name], t) - mn.share * tot >= -big_m * (1 - y[i, t]))
+                b.cuts.add(_expr(x, members[name], t) - mn.share * tot >= -big_m * (1 - y[i, t]))
             rows.append(b.rows.add(sum(y[i, t] for i in range(len(names))) >= p - sl[t]))
         pm.targets.append(
             Target("min_suppliers", j, _label("min_suppliers", mn), "supplier", "",
@@ -307,7 +316,7 @@ def add_policy(scenario: Scenario, network: Network, built: BuiltModel) -> Polic
         sl = slack_vars(f"hhi_slack_{j}")
         rows = []
         for t in T:
-            e = {n: _expr(m, members[n], t) for n in names}
+            e = {n: _expr(x, members[n], t) for n in names}
             tot = pyo.quicksum(e.values(), start=0.0)
             for i, n in enumerate(names):
                 for k in range(K):

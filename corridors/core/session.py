@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
+from typing import TYPE_CHECKING, Any, Union, cast
 
+import networkx as nx
 import numpy as np
 
 from corridors.core.availability import Availability, TargetResolver, availability
@@ -22,11 +23,21 @@ from corridors.core.model import BuiltModel, build_model
 from corridors.core.policy import PolicyModel, add_policy
 from corridors.core.results import Result, make_result
 from corridors.core.solve import Runner
-from corridors.io.network import Network, load_network
+from corridors.core.solvers import PyomoSolverRunner, check_solver, make_runner
+from corridors.errors import CorridorsError, Problem
+from corridors.io.network import Network, load_network, network_from_graph
 from corridors.io.scenario import load_scenario
 from corridors.io.schema import Scenario
 
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
+
 Progress = Callable[[str], None]
+
+Extra = Callable[[Any, "Prepared"], Any]
+"""A user's extension, as PyPSA's ``extra_functionality``: ``fn(model, prep)`` is called with
+the built Pyomo model (:attr:`Prepared.pyomo`) and the :class:`Prepared` session, and may add
+variables, constraints and objective terms (in million USD, like the objective)."""
 
 Source = Union["Prepared", Scenario, str, Path]
 """What every analysis accepts: a prepared model, a scenario, or the path of a scenario file."""
@@ -42,19 +53,50 @@ class Prepared:
     resolver: TargetResolver
     availability: Availability
     built: BuiltModel
-    runner: Runner
+    runner: Runner | PyomoSolverRunner
     timings: dict[str, float]
     policy: PolicyModel | None = None
     """The diversification policy block (:mod:`corridors.core.policy`), if the scenario has one."""
+    extra: Extra | None = None
+    """The user's extension given to :func:`prepare`, already applied to :attr:`pyomo`."""
+
+    @property
+    def pyomo(self) -> pyo.ConcreteModel:
+        """The model as a Pyomo model, by id (:mod:`corridors.core.pyomo_model`), built on
+        first use. Solves load it (instead of the LP arrays) when it exists at the time the
+        runner is made: a ``policy:`` or ``extra=`` builds it in :func:`prepare`."""
+        return self.built.model
 
 
-def prepare(scenario: Source, progress: Progress | None = None) -> Prepared:
+def prepare(
+    scenario: Source,
+    progress: Progress | None = None,
+    network: nx.MultiDiGraph | Network | None = None,
+    *,
+    extra: Extra | None = None,
+) -> Prepared:
     """Load (if a path), validate against the network, and build the model once.
 
     A :class:`Prepared` is returned as it is, so every analysis accepts a path, a
-    :class:`Scenario` or a prepared model alike.
+    :class:`Scenario` or a prepared model alike. ``network`` is a graph built or edited by the
+    user (a ``networkx.MultiDiGraph`` as :attr:`Network.graph`, or a :class:`Network`) used
+    in place of the scenario's geodata files; it is validated like the files
+    (:func:`~corridors.io.network.network_from_graph`) and the model is built from it.
+
+    ``extra(model, prep)`` (see :data:`Extra`), if given, is called once the model is built
+    (after a policy block): it receives the Pyomo model (:attr:`Prepared.pyomo`) and this
+    session (whose ``runner`` does not exist yet), and every solve of this session then goes
+    through the Pyomo model (solver interface ``pyomo``).
     """
     if isinstance(scenario, Prepared):
+        if network is not None:
+            raise CorridorsError(
+                "prepare(): network= needs a scenario, not a prepared model (it has its network)"
+            )
+        if extra is not None:
+            raise CorridorsError(
+                "prepare(): extra= needs a scenario, not a prepared model (it is built already)"
+            )
         return scenario
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
@@ -62,8 +104,9 @@ def prepare(scenario: Source, progress: Progress | None = None) -> Prepared:
     if not isinstance(scenario, Scenario):
         say("loading scenario")
         scenario = load_scenario(scenario)
+    check_solver(scenario.solver, scenario)  # before the build: a missing solver fails fast
     say("loading network")
-    network = load_network(scenario)
+    network = load_network(scenario) if network is None else network_from_graph(network, scenario)
     resolver = TargetResolver(scenario, network)
     avail = availability(scenario, network, resolver)
     timings["load_s"] = time.perf_counter() - t0
@@ -72,9 +115,30 @@ def prepare(scenario: Source, progress: Progress | None = None) -> Prepared:
     data = model_data(scenario, network)
     built = build_model(data, avail)
     policy = add_policy(scenario, network, built)
-    runner = Runner(built, scenario.solver)
+    if extra is None:
+        runner = make_runner(built, scenario.solver, scenario)
+        timings["build_s"] = time.perf_counter() - t1
+        return Prepared(scenario, network, data, resolver, avail, built, runner, timings, policy)
+    if scenario.solver.interface == "direct":
+        raise CorridorsError(
+            Problem(
+                str(scenario.source or ""),
+                "solver.interface",
+                "extra= adds to the Pyomo model, which the direct interface does not load; "
+                "use interface: auto or pyomo",
+            )
+        )
+    # the runner is made once the user's function has added to the model
+    no_runner = cast(Runner, None)
+    prep = Prepared(
+        scenario, network, data, resolver, avail, built, no_runner, timings, policy, extra
+    )
+    say("adding the extra constraints")
+    extra(prep.pyomo, prep)
+    # HiGHS: the Pyomo model exists, so it is loaded through Pyomo (interface auto)
+    prep.runner = make_runner(built, scenario.solver, scenario)
     timings["build_s"] = time.perf_counter() - t1
-    return Prepared(scenario, network, data, resolver, avail, built, runner, timings, policy)
+    return prep
 
 
 def solve_model(
@@ -86,7 +150,8 @@ def solve_model(
     policy report itself is an analysis (:func:`corridors.analysis.policy.policy_report`).
     """
     say = progress or (lambda _msg: None)
-    say(f"solving with HiGHS ({prep.runner.method}, {prep.runner.interface})")
+    solver = "HiGHS" if isinstance(prep.runner, Runner) else prep.scenario.solver.name
+    say(f"solving with {solver} ({prep.runner.method}, {prep.runner.interface})")
     avail = avail if avail is not None else prep.availability
     t0 = time.perf_counter()
     sol = prep.runner.solve(avail)
@@ -94,9 +159,15 @@ def solve_model(
     result = make_result(prep.scenario, prep.network, prep.data, avail, sol)
     result.timings = {**prep.timings, "solve_s": solve_s}
     result.solver["interface"] = prep.runner.interface
+    if prep.extra is not None and result.has_solution:
+        # what the user's objective terms cost (the rest is broken down from the tables)
+        cb = result.cost_breakdown
+        cb["extra"] = result.objective - sum(cb.values())
     if checking_enabled():
         assert_invariants(result)
     if prep.policy is not None and prep.policy.has_integers:
+        # a policy is solved by HiGHS only (check_solver refuses another solver)
+        assert isinstance(prep.runner, Runner)
         info = prep.runner.highs.getInfo()
         result.solver["mip"] = True
         gap = float(info.mip_gap)

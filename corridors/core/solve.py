@@ -1,17 +1,18 @@
-"""Solve the built model with HiGHS, directly or through Pyomo's persistent interface.
+"""Solve the built model with HiGHS: the assembled LP arrays directly, or the Pyomo model.
 
-:class:`Runner` holds one HiGHS instance for one built model: loaded from the assembled LP
-arrays (``direct``) or by Pyomo's persistent HiGHS interface (``pyomo``). For loops over many
+:class:`Runner` holds one HiGHS instance for one built model, loaded from the assembled LP
+arrays (``direct``) or from the Pyomo model compiled to standard form (``pyomo``: the model
+with whatever a policy or a user's ``extra=`` function added). For loops over many
 disruptions, :meth:`Runner.resolve` changes column bounds in bulk on that HiGHS instance and
 re-runs warm (dual simplex), reading the solution as arrays through the variable -> column
-map; the tests check it against Pyomo solves, and the two interfaces against each other.
+map; the tests check it against full solves, and the two interfaces against each other.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import highspy
 import numpy as np
@@ -20,11 +21,9 @@ from pyomo.common.tee import capture_output
 from corridors.core.availability import Availability
 from corridors.core.lp import FAMILIES, MONEY_SCALE, bound_arrays
 from corridors.core.model import BuiltModel, set_bounds
+from corridors.core.pyomo_model import compile_model, in_order, row_keys
 from corridors.core.status import Status
 from corridors.io.schema import SolverOptions
-
-if TYPE_CHECKING:
-    from pyomo.contrib.solver.solvers.highs import Highs
 
 #: ``method: auto`` uses dual simplex: on this model's network LPs it was faster than interior
 #: point at every size measured (1.4x at 10^4, 1.9x at 10^5, 3.6x at 10^6 link-periods;
@@ -70,9 +69,17 @@ class Runner:
 
     ``direct`` (what ``interface: auto`` uses unless the Pyomo model has been built): the LP
     arrays of :func:`corridors.core.lp.assemble` are passed to HiGHS in one call. ``pyomo``:
-    Pyomo's persistent HiGHS interface loads the Pyomo model (needed when Pyomo constraints were
-    added, e.g. a ``policy:``). Both hold the same LP (the tests compare them); after loading,
-    bounds are changed and solutions read the same way, on the HiGHS columns.
+    the Pyomo model, with anything added to it (a ``policy:``, a user's ``extra=`` function),
+    is compiled to standard form (:func:`corridors.core.pyomo_model.compile_model`) and passed
+    to HiGHS the same way. Both hold the same LP for the same scenario (the tests compare them
+    entry by entry); after loading, bounds are changed and solutions read the same way, on
+    the HiGHS columns, through column maps by the model's keys.
+
+    With ``pyomo``, :meth:`solve` compiles the model again when it has changed since it was
+    loaded (constraints or objectives added, removed, (de)activated or replaced, a mutable
+    parameter of a policy or a user changed, bounds or domain of a variable other than the
+    model's own): the model's own variable bounds and node limits come from the availability
+    (:func:`corridors.core.lp.bound_arrays`) and are changed on HiGHS directly.
     """
 
     def __init__(
@@ -83,65 +90,157 @@ class Runner:
         iface = interface or self.options.interface
         if iface == "auto":
             iface = "pyomo" if built.has_pyomo else "direct"
+        if iface not in ("pyomo", "direct"):
+            raise ValueError(f"unknown solver interface {iface!r}")
         self.interface = iface
         t0 = time.perf_counter()
+        self.highs = quiet_highs()
+        self._columns: list[Any] = []
+        self._rows: list[Any] = []
+        self._col_of: dict[int, int] | None = None
+        self._row_of: dict[int, int] | None = None
+        self._loaded: tuple[Any, ...] | None = None
+        self._alive: list[Any] = []
         if iface == "pyomo":
-            from pyomo.contrib.solver.solvers.highs import Highs  # only on this path
-
-            self.opt: Highs | None = Highs()
-            self.opt.config.load_solutions = False
-            self.opt.config.raise_exception_on_nonoptimal_result = False
-            self.opt.set_instance(built.model)
-            self.highs: highspy.Highs = self.opt._solver_model
-            self._index_pyomo()
-        elif iface == "direct":
-            self.opt = None
-            self.highs = quiet_highs()
-            self._index_direct()
+            self._load_pyomo()
         else:
-            raise ValueError(f"unknown solver interface {iface!r}")
+            self._index_direct()
         self.setup_seconds = time.perf_counter() - t0
         self._configure()
-        self._direct = False
 
-    # -- column maps ---------------------------------------------------------------------
-    def _cols(self, var: Any) -> np.ndarray:
-        assert self.opt is not None
-        vmap = self.opt._pyomo_var_to_solver_var_map
+    # -- the Pyomo model -----------------------------------------------------------------
+    def _fingerprint(self) -> tuple[tuple[Any, ...], list[Any]]:
+        """What the compiled model depends on besides the bounds of the model's own variables
+        and the node limits (which :meth:`_apply` sets): active constraints and objectives
+        with their expressions, mutable parameter values, other variables' bounds/domains.
+        Returned as ids and values, with the objects themselves (held while the compiled
+        model is loaded, so that no id is reused meanwhile)."""
+        import pyomo.environ as pyo
+        from pyomo.common.gc_manager import PauseGC
+
+        with PauseGC():
+            return self._fingerprint_of(pyo, self.built.model)
+
+    @staticmethod
+    def _fingerprint_of(pyo: Any, m: Any) -> tuple[tuple[Any, ...], list[Any]]:
+        alive: list[Any] = []
+        cons: list[tuple[int, int]] = []
+        for c in m.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+            e = c.expr
+            alive += (c, e)
+            cons.append((id(c), id(e)))
+        objs: list[tuple[int, int, int]] = []
+        for o in m.component_data_objects(pyo.Objective, active=True, descend_into=True):
+            e = o.expr
+            alive += (o, e)
+            objs.append((id(o), id(e), int(o.sense)))
+        params: list[tuple[int, Any]] = []
+        for comp in m.component_objects(pyo.Param, descend_into=True):
+            if comp.mutable and comp is not m.node_limit:  # node limits: set by _apply
+                alive.append(comp)
+                params.extend((id(p), p.value) for p in comp.values())
+        own = {id(getattr(m, name)) for name in FAMILIES}
+        others: list[tuple[Any, ...]] = []
+        for comp in m.component_objects(pyo.Var, descend_into=True):
+            if id(comp) not in own:
+                alive.append(comp)
+                others.extend(
+                    (id(v), v.lb, v.ub, v.fixed, v.value if v.fixed else None, v.is_integer())
+                    for v in comp.values()
+                )
+        return (tuple(cons), tuple(objs), tuple(params), tuple(others)), alive
+
+    def _load_pyomo(self) -> None:
+        """Compile the Pyomo model (:func:`corridors.core.pyomo_model.compile_model`) and pass
+        it to HiGHS with the current bounds; column and row maps by the model's keys
+        (:func:`~corridors.core.pyomo_model.column_keys`: the model's own variables take the
+        LP's columns). A model of the same shape starts from the previous basis."""
+        from pyomo.common.gc_manager import PauseGC
+
+        with PauseGC():  # millions of small objects, none of them garbage
+            self._load(self.built.model)
+
+    def _load(self, m: Any) -> None:
         data = self.built.data
-        keys = sorted(var.keys())
-        if not keys:
-            return np.zeros((0, data.periods), dtype=np.int64)
-        n = max(k[0] for k in keys) + 1
-        out = np.full((n, data.periods), -1, dtype=np.int64)
-        for k in keys:
-            out[k] = vmap.get(id(var[k]), -1)
-        return out
+        T = data.periods
+        fingerprint, alive = self._fingerprint()
+        sf = compile_model(m, data)
+        columns = sf.columns
+        self.col = sf.col
+        row_of = {id(con): i for i, con in enumerate(sf.rows)}
+        rk = row_keys(data)
 
-    def _index_pyomo(self) -> None:
-        """Column and row maps from Pyomo's persistent interface; bounds as HiGHS holds them."""
-        assert self.opt is not None
-        m = self.built.model
-        self.col = {name: self._cols(getattr(m, name)) for name in FAMILIES}
-        cmap = self.opt._pyomo_con_to_solver_con_map
-        B = len(self.built.data.balance_keys)
-        T = self.built.data.periods
-        self.row_balance = np.array(
-            [[cmap[m.balance[b, t]] for t in range(T)] for b in range(B)], dtype=np.int64
-        ).reshape(B, T)
-        caps = self.built.data.capped_nodes
-        self.row_throughput = np.array(
-            [[cmap[m.throughput[n, t]] for t in range(T)] for n in caps], dtype=np.int64
-        ).reshape(len(caps), T)
+        def rows(name: str) -> np.ndarray:
+            cons = in_order(getattr(m, name), rk[name])
+            r = np.fromiter((row_of.get(id(c), -1) for c in cons), dtype=np.int64, count=len(cons))
+            return r.reshape(-1, T)  # -1: deactivated (its dual is NaN)
+
+        self.row_balance = rows("balance")
+        self.row_throughput = rows("throughput")
         self._index_layout()
-        lp = self.highs.getLp()
-        self._col_lb = np.asarray(lp.col_lower_)[self._col_index].astype(float)
-        self._col_ub = np.asarray(lp.col_upper_)[self._col_index].astype(float)
-        self._row_ub = (
-            np.asarray(lp.row_upper_)[self.row_throughput.ravel()].astype(float)
-            if self.row_throughput.size
-            else np.zeros(0)
+        n_col, n_row = len(columns), len(sf.rows)
+        inf = highspy.kHighsInf
+        lb, ub = np.zeros(n_col), np.full(n_col, inf)
+        integer = np.zeros(n_col, dtype=bool)
+        own = np.zeros(n_col, dtype=bool)
+        own[self._col_index] = True
+        for j in np.flatnonzero(~own).tolist():  # variables a policy or a user added
+            v = columns[j]
+            lo, hi = v.bounds
+            lb[j] = -inf if lo is None else lo
+            ub[j] = inf if hi is None else hi
+            integer[j] = v.is_integer()
+        col_lb, col_ub, limits = self._layout(self.built.bounds)
+        lb[self._col_index], ub[self._col_index] = col_lb, col_ub
+        row_lo = np.where(np.isinf(sf.row_lo), -inf, sf.row_lo)
+        row_hi = np.where(np.isinf(sf.row_hi), inf, sf.row_hi)
+        thr = self.row_throughput.ravel()
+        on = thr >= 0
+        row_hi[thr[on]] = limits[on]
+        h = highspy.HighsLp()
+        h.num_col_, h.num_row_ = n_col, n_row
+        h.col_cost_ = sf.cost
+        h.offset_ = sf.offset
+        h.sense_ = highspy.ObjSense.kMaximize if sf.maximize else highspy.ObjSense.kMinimize
+        h.col_lower_, h.col_upper_ = lb, ub
+        h.row_lower_, h.row_upper_ = row_lo, row_hi
+        h.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        h.a_matrix_.start_ = sf.start
+        h.a_matrix_.index_ = sf.index
+        h.a_matrix_.value_ = sf.value
+        if integer.any():
+            h.integrality_ = [
+                highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                for i in integer.tolist()
+            ]
+        same_shape = self._loaded is not None and (n_col, n_row) == (
+            self.highs.getNumCol(),
+            self.highs.getNumRow(),
         )
+        basis = self.highs.getBasis() if same_shape and not integer.any() else None
+        if self.highs.passModel(h) == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS refused the compiled Pyomo model")
+        if basis is not None and basis.valid:
+            self.highs.setBasis(basis)  # e.g. a policy target changed: start warm, as before
+        self._columns, self._rows = columns, sf.rows
+        self._col_of, self._row_of = None, None
+        self._col_lb, self._col_ub, self._row_ub = col_lb, col_ub, limits
+        self._loaded, self._alive = fingerprint, alive
+
+    def column(self, var: Any) -> int:
+        """The HiGHS column of a Pyomo variable (``pyomo`` interface), -1 if it has none (a
+        variable in no active constraint or objective, or a fixed one, replaced by its
+        value)."""
+        if self._col_of is None:
+            self._col_of = {id(v): j for j, v in enumerate(self._columns)}
+        return self._col_of.get(id(var), -1)
+
+    def row(self, con: Any) -> int:
+        """The HiGHS row of a Pyomo constraint (``pyomo`` interface), -1 if it has none (an
+        inactive constraint, or one without variables)."""
+        if self._row_of is None:
+            self._row_of = {id(c): i for i, c in enumerate(self._rows)}
+        return self._row_of.get(id(con), -1)
 
     def _index_direct(self) -> None:
         """Pass the assembled LP with the current bounds to HiGHS (columns and rows keep the
@@ -195,53 +294,35 @@ class Runner:
         if method == "auto":
             method = AUTO_METHOD
         self.method = method
-        # set on the HiGHS instance itself, so that resolve() (which runs it directly) uses
-        # the same method and limits as solve() (where Pyomo applies its config again)
+        # set on the HiGHS instance itself: kept when a changed Pyomo model is passed again
         h.setOptionValue("solver", method)
         if self.options.threads is not None:
             h.setOptionValue("threads", self.options.threads)
         if self.options.time_limit is not None:
             h.setOptionValue("time_limit", float(self.options.time_limit))
-        if self.opt is not None:
-            if self.options.threads is not None:
-                self.opt.config.threads = self.options.threads
-            if self.options.time_limit is not None:
-                self.opt.config.time_limit = self.options.time_limit
-            self.opt.config.solver_options = {"solver": method, "output_flag": False}
 
     # -- solving -------------------------------------------------------------------------
     def solve(self, avail: Availability | None = None) -> Solution:
         """Solve with the bounds of ``avail`` (else the bounds last set on the model).
 
-        Through Pyomo with the ``pyomo`` interface; directly on HiGHS with ``direct``."""
-        if self.opt is None:
-            b = set_bounds(self.built, avail) if avail is not None else self.built.bounds
-            self._apply(b)
-            t0 = time.perf_counter()
-            self.highs.run()
-            return self._read(time.perf_counter() - t0)
-        if self._direct:
-            # resolve() changed HiGHS directly: put back what Pyomo believes is there
-            self._apply(self.built.bounds)
-            self._direct = False
-        if avail is not None:
-            set_bounds(self.built, avail)
+        With the ``pyomo`` interface, the Pyomo model is compiled again first if it has
+        changed since it was loaded (see the class docstring)."""
+        b = set_bounds(self.built, avail) if avail is not None else self.built.bounds
+        if self.interface == "pyomo" and self._fingerprint()[0] != self._loaded:
+            self._load_pyomo()
+        self._apply(b)
         t0 = time.perf_counter()
-        self.opt.solve(self.built.model)
-        seconds = time.perf_counter() - t0
-        # Pyomo has now pushed the model's bounds to HiGHS: remember them as current
-        self._col_lb, self._col_ub, self._row_ub = self._layout(self.built.bounds)
-        return self._read(seconds)
+        self.highs.run()
+        return self._read(time.perf_counter() - t0)
 
     def resolve(self, avail: Availability, duals: bool = True) -> Solution:
         """Warm re-solve after changing only bounds, directly on the HiGHS columns.
 
-        Equivalent to ``set_bounds`` + ``solve`` (the tests check it), without Pyomo's
-        per-variable update pass: only the columns and rows whose bounds differ from the
-        previous solve are changed. The Pyomo model's own bounds are not touched.
+        Equivalent to ``set_bounds`` + ``solve`` (the tests check it), without setting the
+        bounds on the model: only the columns and rows whose bounds differ from the previous
+        solve are changed (the Pyomo model, if any, is neither updated nor checked).
         """
         self._apply(bound_arrays(self.built.data, avail))
-        self._direct = True
         t0 = time.perf_counter()
         self.highs.run()
         return self._read(time.perf_counter() - t0, duals=duals)
@@ -271,6 +352,7 @@ class Runner:
             self._col_ub[changed] = ub[changed]
         if self.row_throughput.size:
             changed = np.flatnonzero(limits != self._row_ub)
+            changed = changed[self.row_throughput.ravel()[changed] >= 0]  # not deactivated
             if changed.size:
                 rows = self.row_throughput.ravel()[changed]
                 # in highspy's binding, absent from its type stubs
@@ -306,11 +388,18 @@ class Runner:
             level=take("level", x),
             withdraw=take("withdraw", x),
             inject=take("inject", x),
-            balance_dual=y[self.row_balance] * scale if y is not None else None,
-            throughput_dual=y[self.row_throughput] * scale if y is not None else None,
+            balance_dual=_at(y, self.row_balance) * scale if y is not None else None,
+            throughput_dual=_at(y, self.row_throughput) * scale if y is not None else None,
             flow_reduced_cost=rc[self.col["flow"]] * scale if rc is not None else None,
             seconds=seconds,
             iterations=int(info.simplex_iteration_count) + max(int(info.ipm_iteration_count), 0),
             method=self.method,
             has_solution=has_primal,
         )
+
+
+def _at(y: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Row values at ``rows``; NaN where a row is absent (-1: a deactivated constraint)."""
+    if rows.size and rows.min() < 0:
+        return np.where(rows >= 0, y[np.maximum(rows, 0)], np.nan)
+    return y[rows]

@@ -1,14 +1,24 @@
-"""Geodata -> network: nodes and links from GeoJSON, validated, as a ``networkx.MultiDiGraph``.
+"""Geodata -> network: nodes and links from GeoJSON (or from a NetworkX graph), validated.
+
+The network *is* a ``networkx.MultiDiGraph`` (:attr:`Network.graph`): one node per node
+feature, one edge per link feature (``from`` -> ``to``, the edge key is the link id), each
+carrying the documented properties of docs/data-format.md as attributes (nodes also ``lon`` and
+``lat``, links their ``geometry``). The tables the model is built from (:attr:`Network.nodes`,
+:attr:`Network.links`) are exactly the graph's content: :func:`load_network` reads the files,
+:func:`network_from_graph` takes a graph a user built or edited, and both validate with the same
+messages. :func:`to_geodata` writes a graph back as nodes.geojson and links.geojson.
 
 Links carry one commodity each; a conversion link (e.g. LNG regasification) turns its input
-commodity into ``output_commodity`` with an energy ``efficiency``. A bidirectional link becomes
-two arcs, the reverse one named ``<id>~rev``. Lengths come from the data or, failing that,
-from the geodesic length of the geometry (pyproj.Geod on WGS84).
+commodity into ``output_commodity`` with an energy ``efficiency``. A bidirectional link is one
+edge of the graph and two arcs of the model, the reverse one named ``<id>~rev``. Lengths come
+from the data or, failing that, from the geodesic length of the geometry (pyproj.Geod on WGS84).
 """
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -18,9 +28,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pyproj import Geod
-from shapely.geometry import LineString, shape
+from shapely.geometry import LineString, Point, mapping, shape
 
 from corridors.errors import NetworkError, Problem, pydantic_message, suggest
+from corridors.io.files import write_text
 from corridors.io.schema import Scenario
 
 NodeKind = Literal[
@@ -29,6 +40,10 @@ NodeKind = Literal[
 LinkMode = Literal["pipeline", "sea", "rail", "conversion"]
 REVERSE_SUFFIX = "~rev"
 _GEOD = Geod(ellps="WGS84")
+
+#: Where problems of a graph passed by the user are reported (in place of a file name).
+GRAPH_NODES = "graph.nodes"
+GRAPH_EDGES = "graph.edges"
 
 
 PropsT = TypeVar("PropsT", bound=BaseModel)
@@ -78,14 +93,25 @@ class LinkProps(BaseModel):
     note: str | None = None
 
 
+#: Attributes of a node of :attr:`Network.graph` (its id is the node itself).
+NODE_ATTRS: tuple[str, ...] = (*(k for k in NodeProps.model_fields if k != "id"), "lon", "lat")
+#: Attributes of an edge of :attr:`Network.graph` (id, from and to are its key and its ends).
+LINK_ATTRS: tuple[str, ...] = (
+    *(k for k in LinkProps.model_fields if k not in ("id", "from_", "to")),
+    "geometry",
+)
+
+
 @dataclass(frozen=True)
 class Network:
     """The active network of a scenario.
 
-    ``nodes`` is indexed by node id; ``links`` by arc id (reverse arcs of bidirectional links
-    included) with columns ``from, to, mode, commodity, output_commodity, efficiency,
-    capacity, cost, length_km, corridor, status, capex, base_id``; ``geometry`` maps ids to
-    shapely geometries; ``inactive_links`` holds planned/candidate links not switched on.
+    ``graph`` is the network (see the module docstring): nodes and the active links, one edge
+    per link. ``nodes`` is indexed by node id; ``links`` by arc id (reverse arcs of
+    bidirectional links included) with columns ``from, to, mode, commodity, output_commodity,
+    efficiency, capacity, cost, length_km, corridor, status, capex, base_id``: the model is
+    built from these two tables, which hold exactly the graph's content. ``geometry`` maps ids
+    to shapely geometries; ``inactive_links`` holds planned/candidate links not switched on.
     """
 
     nodes: pd.DataFrame
@@ -137,18 +163,15 @@ def _read_features(
     return feats
 
 
-def _props(
-    feat: Any, i: int, model: type[PropsT], path: Path, problems: list[Problem]
+def _validate(
+    props: dict[str, Any], fallback: str, model: type[PropsT], file: str, problems: list[Problem]
 ) -> PropsT | None:
-    if not isinstance(feat, dict) or not isinstance(feat.get("properties"), dict):
-        problems.append(Problem(str(path), f"features[{i}]", "feature without properties"))
-        return None
-    props = feat["properties"]
+    """The properties of one node or link, or None and a problem per bad property."""
     try:
         return model.model_validate(props)
     except ValidationError as exc:
         label = props.get("id")
-        label = label if isinstance(label, str) and label else f"features[{i}]"
+        label = label if isinstance(label, str) and label else fallback
         allowed = [f.alias or n for n, f in model.model_fields.items()]
         for err in exc.errors():
             key = ".".join(str(p) for p in err["loc"])
@@ -158,48 +181,61 @@ def _props(
                 msg = "required property is missing"
             else:
                 msg = pydantic_message(err)
-            problems.append(Problem(str(path), f"{label}.{key}", msg))
+            problems.append(Problem(file, f"{label}.{key}", msg))
         return None
 
 
-def _raw_str(feat: Any, key: str) -> str | None:
-    """A feature property as given, if it is a non-empty string."""
-    props = feat.get("properties") if isinstance(feat, dict) else None
+def _props(
+    feat: Any, i: int, model: type[PropsT], path: Path, problems: list[Problem]
+) -> PropsT | None:
+    if not isinstance(feat, dict) or not isinstance(feat.get("properties"), dict):
+        problems.append(Problem(str(path), f"features[{i}]", "feature without properties"))
+        return None
+    return _validate(feat["properties"], f"features[{i}]", model, str(path), problems)
+
+
+def _raw_str(props: Any, key: str) -> str | None:
+    """A property as given, if it is a non-empty string."""
     value = props.get(key) if isinstance(props, dict) else None
     return value if isinstance(value, str) and value else None
 
 
-def _geometry(feat: dict[str, Any], kind: str, label: str, path: Path, problems: list[Problem]):
-    geom = feat.get("geometry")
+def _feature_props(feat: Any) -> dict[str, Any] | None:
+    props = feat.get("properties") if isinstance(feat, dict) else None
+    return props if isinstance(props, dict) else None
+
+
+def _geometry(geom: Any, kind: str, label: str, file: str, problems: list[Problem]):
+    """A shapely geometry of ``kind`` from GeoJSON (or shapely), checked; None if absent or bad."""
     if geom is None:
         return None
     try:
         g = shape(geom)
     except Exception as exc:  # shapely raises several types for bad GeoJSON
-        problems.append(Problem(str(path), f"{label}.geometry", f"invalid GeoJSON geometry: {exc}"))
+        problems.append(Problem(file, f"{label}.geometry", f"invalid GeoJSON geometry: {exc}"))
         return None
     if g.geom_type != kind:
         allowed = "a Point" if kind == "Point" else f"a {kind} or null (a straight line)"
         problems.append(
-            Problem(str(path), f"{label}.geometry", f"must be {allowed} (got {g.geom_type})")
+            Problem(file, f"{label}.geometry", f"must be {allowed} (got {g.geom_type})")
         )
         return None
     coords = np.asarray(g.coords, dtype=float) if not g.is_empty else np.zeros((0, 2))
     if g.is_empty or coords.ndim != 2 or coords.shape[1] < 2:
-        problems.append(Problem(str(path), f"{label}.geometry", "geometry has no coordinates"))
+        problems.append(Problem(file, f"{label}.geometry", "geometry has no coordinates"))
         return None
     lon, lat = coords[:, 0], coords[:, 1]
     if not (np.isfinite(coords).all() and (np.abs(lon) <= 180).all() and (np.abs(lat) <= 90).all()):
         problems.append(
             Problem(
-                str(path),
+                file,
                 f"{label}.geometry",
                 "coordinates must be finite longitude/latitude (WGS84): |lon| ≤ 180, |lat| ≤ 90",
             )
         )
         return None
     if kind == "LineString" and len(coords) < 2:
-        problems.append(Problem(str(path), f"{label}.geometry", "a line needs two points"))
+        problems.append(Problem(file, f"{label}.geometry", "a line needs two points"))
         return None
     return g
 
@@ -207,6 +243,47 @@ def _geometry(feat: dict[str, Any], kind: str, label: str, path: Path, problems:
 def geodesic_km(geom: LineString) -> float:
     """Geodesic length of a lon/lat line on the WGS84 ellipsoid, in km."""
     return float(_GEOD.geometry_length(geom)) / 1000.0
+
+
+def _check_link(
+    props: Mapping[str, Any],
+    lp: LinkProps | None,
+    where: str,
+    file: str,
+    node_ids: set[str],
+    commodities: set[str],
+    problems: list[Problem],
+) -> None:
+    """The checks of one link beyond its own properties: its ends, commodities, conversion
+    output and candidate capex (references are checked even when other properties are bad)."""
+    for end in ("from", "to"):
+        nid = _raw_str(props, end)
+        if nid is not None and nid not in node_ids and node_ids:
+            problems.append(
+                Problem(file, f"{where}.{end}", f"unknown node '{nid}'{suggest(nid, node_ids)}")
+            )
+    for key in ("commodity", "output_commodity"):
+        com = _raw_str(props, key)
+        if com is not None and com not in commodities:
+            problems.append(
+                Problem(
+                    file,
+                    f"{where}.{key}",
+                    f"unknown commodity '{com}'"
+                    + (
+                        suggest(com, commodities)
+                        or f"; the scenario defines {', '.join(sorted(commodities))}"
+                    ),
+                )
+            )
+    if lp is None:
+        return
+    if lp.mode == "conversion" and lp.output_commodity is None:
+        problems.append(
+            Problem(file, f"{where}.output_commodity", "a conversion link needs output_commodity")
+        )
+    if lp.status == "candidate" and lp.capex is None:
+        problems.append(Problem(file, f"{where}.capex", "a candidate link needs capex"))
 
 
 def load_network(scenario: Scenario) -> Network:
@@ -218,21 +295,21 @@ def load_network(scenario: Scenario) -> Network:
     problems: list[Problem] = []
     files = scenario.network
     commodities = set(scenario.commodities)
+    nodes_file, links_file = str(files.nodes), str(files.links)
 
     node_rows: list[dict[str, Any]] = []
-    geometry: dict[str, Any] = {}
     node_seen: dict[str, int] = {}
     for i, feat in enumerate(
         _read_features(files.nodes, "nodes", problems, str(scenario.source or ""))
     ):
         p = _props(feat, i, NodeProps, files.nodes, problems)
         # Ids are checked even when other properties are bad, to report everything at once.
-        nid = p.id if p is not None else _raw_str(feat, "id")
+        nid = p.id if p is not None else _raw_str(_feature_props(feat), "id")
         if nid is not None:
             if nid in node_seen:
                 problems.append(
                     Problem(
-                        str(files.nodes),
+                        nodes_file,
                         f"features[{i}].id",
                         f"duplicate node id '{nid}' (also features[{node_seen[nid]}]); "
                         "give each node a unique id",
@@ -242,14 +319,13 @@ def load_network(scenario: Scenario) -> Network:
             node_seen[nid] = i
         if p is None:
             continue
-        g = _geometry(feat, "Point", p.id, files.nodes, problems)
+        g = _geometry(feat.get("geometry"), "Point", p.id, nodes_file, problems)
         if g is None:
             if feat.get("geometry") is None:
                 problems.append(
-                    Problem(str(files.nodes), f"{p.id}.geometry", "a node needs a Point geometry")
+                    Problem(nodes_file, f"{p.id}.geometry", "a node needs a Point geometry")
                 )
             continue
-        geometry[p.id] = g
         node_rows.append({**p.model_dump(), "lon": g.x, "lat": g.y})
     node_ids = set(node_seen)
 
@@ -259,14 +335,14 @@ def load_network(scenario: Scenario) -> Network:
         _read_features(files.links, "links", problems, str(scenario.source or ""))
     ):
         lp = _props(feat, i, LinkProps, files.links, problems)
-        # References are checked even when other properties are bad (report all at once).
-        lid = lp.id if lp is not None else _raw_str(feat, "id")
+        raw = _feature_props(feat) or {}
+        lid = lp.id if lp is not None else _raw_str(raw, "id")
         where = lid or f"features[{i}]"
         if lid is not None:
             if lid in link_ids:
                 problems.append(
                     Problem(
-                        str(files.links),
+                        links_file,
                         f"features[{i}].id",
                         f"duplicate link id '{lid}' (also features[{link_ids[lid]}]); "
                         "give each link a unique id",
@@ -276,60 +352,170 @@ def load_network(scenario: Scenario) -> Network:
             if lid in node_ids:
                 problems.append(
                     Problem(
-                        str(files.links),
+                        links_file,
                         f"{where}.id",
                         f"link id '{lid}' is also a node id; ids must be unique",
                     )
                 )
                 continue
             link_ids[lid] = i
-        for end in ("from", "to"):
-            nid = _raw_str(feat, end)
-            if nid is not None and nid not in node_ids and node_ids:
-                problems.append(
-                    Problem(
-                        str(files.links),
-                        f"{where}.{end}",
-                        f"unknown node '{nid}'{suggest(nid, node_ids)}",
-                    )
-                )
-        for key in ("commodity", "output_commodity"):
-            com = _raw_str(feat, key)
-            if com is not None and com not in commodities:
-                problems.append(
-                    Problem(
-                        str(files.links),
-                        f"{where}.{key}",
-                        f"unknown commodity '{com}'"
-                        + (
-                            suggest(com, commodities)
-                            or f"; the scenario defines {', '.join(sorted(commodities))}"
-                        ),
-                    )
-                )
+        _check_link(raw, lp, where, links_file, node_ids, commodities, problems)
         if lp is None:
             continue
-        if lp.mode == "conversion" and lp.output_commodity is None:
-            problems.append(
-                Problem(
-                    str(files.links),
-                    f"{where}.output_commodity",
-                    "a conversion link needs output_commodity",
-                )
-            )
-        if lp.status != "existing" and lp.capex is None and lp.status == "candidate":
-            problems.append(
-                Problem(str(files.links), f"{where}.capex", "a candidate link needs capex")
-            )
-        g = _geometry(feat, "LineString", where, files.links, problems)
+        g = _geometry(feat.get("geometry"), "LineString", where, links_file, problems)
         link_rows.append({**lp.model_dump(by_alias=True), "geometry": g})
 
+    return _assemble(
+        scenario, node_rows, link_rows, problems, nodes_file, (files.nodes, files.links)
+    )
+
+
+def _clean(value: Any) -> Any:
+    """A graph attribute as a plain Python value (NumPy scalars unwrapped); NaN is None."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def network_from_graph(graph: nx.MultiDiGraph | Network, scenario: Scenario) -> Network:
+    """The network of a graph a user built or edited (nodes and edges added or removed,
+    attributes changed), validated against ``scenario`` like the files of
+    :func:`load_network`, with the same messages; problems name ``graph.nodes`` or
+    ``graph.edges`` in place of a file.
+
+    The graph is read as :attr:`Network.graph` is written: a ``networkx.MultiDiGraph`` whose
+    nodes are node ids with the node properties of docs/data-format.md and ``lon``/``lat``, and
+    whose edges ``from -> to`` have the link id as key and the link properties as attributes
+    (``geometry``, a shapely LineString or GeoJSON mapping, may be absent: a straight line).
+    An attribute set to None (or NaN) is absent. Links whose ``status`` the scenario does not
+    switch on become :attr:`Network.inactive_links`, as in the files. The graph is not
+    modified; the returned network holds a validated copy. A :class:`Network` stands for its
+    graph.
+    """
+    if isinstance(graph, Network):
+        graph = graph.graph
+    if not isinstance(graph, nx.MultiDiGraph):
+        raise NetworkError(
+            Problem(
+                "graph",
+                "",
+                f"expected a networkx.MultiDiGraph (got {type(graph).__name__}); start from "
+                "corridors.load_network(scenario).graph, or nx.MultiDiGraph(your_graph)",
+            )
+        )
+    problems: list[Problem] = []
+    commodities = set(scenario.commodities)
+
+    node_rows: list[dict[str, Any]] = []
+    known: set[str] = set()  # nodes with attributes: an edge to any other node is an error
+    for nid, raw_data in graph.nodes(data=True):
+        data = {k: _clean(v) for k, v in raw_data.items()}
+        data = {k: v for k, v in data.items() if v is not None}
+        if not isinstance(nid, str) or not nid:
+            problems.append(Problem(GRAPH_NODES, repr(nid), "a node id must be a non-empty string"))
+            continue
+        if not data and (graph.in_degree(nid) or graph.out_degree(nid)):
+            continue  # made by add_edge for an unknown node: reported on its edges
+        known.add(nid)
+        if "id" in data and data.pop("id") != nid:
+            problems.append(
+                Problem(
+                    GRAPH_NODES, f"{nid}.id", "differs from the node's id (its key in the graph)"
+                )
+            )
+        lon, lat = data.pop("lon", None), data.pop("lat", None)
+        p = _validate({"id": nid, **data}, nid, NodeProps, GRAPH_NODES, problems)
+        if lon is None or lat is None:
+            problems.append(
+                Problem(GRAPH_NODES, f"{nid}.lon", "a node needs lon and lat (WGS84 degrees)")
+            )
+            continue
+        try:
+            point = Point(float(lon), float(lat))
+        except (TypeError, ValueError):
+            problems.append(
+                Problem(
+                    GRAPH_NODES, f"{nid}.lon", f"lon and lat must be numbers (got {lon!r}, {lat!r})"
+                )
+            )
+            continue
+        g = _geometry(point, "Point", nid, GRAPH_NODES, problems)
+        if p is None or g is None:
+            continue
+        node_rows.append({**p.model_dump(), "lon": g.x, "lat": g.y})
+
+    link_rows: list[dict[str, Any]] = []
+    link_ends: dict[str, tuple[Any, Any]] = {}
+    for u, v, key, raw_data in graph.edges(keys=True, data=True):
+        data = {k: _clean(val) for k, val in raw_data.items()}
+        data = {k: val for k, val in data.items() if val is not None}
+        if not isinstance(key, str) or not key:
+            problems.append(
+                Problem(
+                    GRAPH_EDGES,
+                    f"{u}->{v}",
+                    f"edge key {key!r} is not a link id; add links with "
+                    "graph.add_edge(from_node, to_node, key=LINK_ID, ...)",
+                )
+            )
+            continue
+        if key in link_ends:
+            a, b = link_ends[key]
+            problems.append(
+                Problem(
+                    GRAPH_EDGES,
+                    f"{key}.id",
+                    f"duplicate link id '{key}' (also {a}->{b}); give each link a unique id",
+                )
+            )
+            continue
+        link_ends[key] = (u, v)
+        if key in known:
+            problems.append(
+                Problem(
+                    GRAPH_EDGES,
+                    f"{key}.id",
+                    f"link id '{key}' is also a node id; ids must be unique",
+                )
+            )
+            continue
+        for attr, value in (("id", key), ("from", u), ("to", v)):
+            if attr in data and data.pop(attr) != value:
+                what = "id (its key in the graph)" if attr == "id" else f"'{attr}' end of the edge"
+                problems.append(
+                    Problem(GRAPH_EDGES, f"{key}.{attr}", f"differs from the edge's {what}")
+                )
+        geom = data.pop("geometry", None)
+        props = {"id": key, "from": u, "to": v, **data}
+        lp = _validate(props, key, LinkProps, GRAPH_EDGES, problems)
+        _check_link(props, lp, key, GRAPH_EDGES, known, commodities, problems)
+        if lp is None:
+            continue
+        g = _geometry(geom, "LineString", key, GRAPH_EDGES, problems)
+        link_rows.append({**lp.model_dump(by_alias=True), "geometry": g})
+
+    return _assemble(scenario, node_rows, link_rows, problems, GRAPH_NODES, ())
+
+
+def _assemble(
+    scenario: Scenario,
+    node_rows: list[dict[str, Any]],
+    link_rows: list[dict[str, Any]],
+    problems: list[Problem],
+    nodes_where: str,
+    files: tuple[Path, ...],
+) -> Network:
+    """Tables, geometry and graph from validated rows (raises the problems found so far)."""
     if not node_rows and not problems:
-        problems.append(Problem(str(files.nodes), "features", "the network has no nodes"))
+        problems.append(Problem(nodes_where, "features", "the network has no nodes"))
     if problems:
         raise NetworkError(problems)
 
     nodes = pd.DataFrame(node_rows).set_index("id")
+    nodes["capacity"] = nodes["capacity"].astype(float)  # all absent: NaN, not None
+    geometry: dict[str, Any] = {r["id"]: Point(r["lon"], r["lat"]) for r in node_rows}
     for row in link_rows:
         if row["geometry"] is None:
             a, b = geometry[row["from"]], geometry[row["to"]]
@@ -339,9 +525,11 @@ def load_network(scenario: Scenario) -> Network:
         if row["output_commodity"] is None:
             row["output_commodity"] = row["commodity"]
     all_links = pd.DataFrame(link_rows).set_index("id") if link_rows else _empty_links()
+    for col in ("capacity", "cost", "length_km", "capex", "efficiency"):
+        all_links[col] = all_links[col].astype(float)
     all_links["base_id"] = all_links.index
 
-    include = set(files.include_links)
+    include = set(scenario.network.include_links)
     unknown = include - set(all_links.index)
     for lid in sorted(unknown):
         problems.append(
@@ -351,9 +539,19 @@ def load_network(scenario: Scenario) -> Network:
                 f"unknown link '{lid}'{suggest(lid, all_links.index)}",
             )
         )
-    active_mask = all_links["status"].isin(files.include_status) | all_links.index.isin(include)
+    active_mask = all_links["status"].isin(scenario.network.include_status) | all_links.index.isin(
+        include
+    )
     active = all_links[active_mask]
     inactive = all_links[~active_mask].drop(columns=["geometry"])
+
+    graph = nx.MultiDiGraph()
+    graph.add_nodes_from((r["id"], {k: r[k] for k in NODE_ATTRS}) for r in node_rows)
+    graph.add_edges_from(
+        (r["from"], r["to"], r["id"], {k: r[k] for k in LINK_ATTRS})
+        for r, on in zip(link_rows, active_mask, strict=True)
+        if on
+    )
 
     rev = active[active["bidirectional"]].copy()
     if len(rev):
@@ -370,21 +568,14 @@ def load_network(scenario: Scenario) -> Network:
     if problems:
         raise NetworkError(problems)
 
-    graph = nx.MultiDiGraph()
-    graph.add_nodes_from(zip(nodes.index, nodes.to_dict("records"), strict=True))
-    graph.add_edges_from(
-        (r["from"], r["to"], lid, r)
-        for lid, r in zip(links.index, links.to_dict("records"), strict=True)
-    )
-
     return Network(
         nodes=nodes,
         links=links,
         geometry=geometry,
         graph=graph,
         inactive_links=inactive,
-        basemap=files.basemap,
-        files=(files.nodes, files.links),
+        basemap=scenario.network.basemap,
+        files=files,
     )
 
 
@@ -407,3 +598,77 @@ def _check_scenario_refs(scenario: Scenario, nodes: pd.DataFrame, problems: list
                         f"unknown node '{entry.node}'{suggest(entry.node, ids)}",
                     )
                 )
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _json_value(value: Any) -> Any:
+    value = _clean(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _feature(props: Iterable[tuple[str, Any]], geometry: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "properties": {k: _json_value(v) for k, v in props if _clean(v) is not None},
+        "geometry": None if geometry is None else mapping(shape(geometry)),
+    }
+
+
+def to_geodata(graph: nx.MultiDiGraph | Network, folder: str | Path) -> tuple[Path, Path]:
+    """Write a network graph as ``folder/nodes.geojson`` and ``folder/links.geojson``.
+
+    The inverse of reading: a scenario whose ``network`` names the two files loads the same
+    graph (edited networks become scenarios). Nodes are written with their ``lon``/``lat`` as a
+    Point, edges as links with ``id`` (the key), ``from``, ``to`` and their attributes in the
+    order of docs/data-format.md (unknown attributes too, so that loading names them); None and
+    NaN are left out, and so is an ``output_commodity`` equal to the ``commodity`` of a link
+    that is not a conversion, and an empty ``name``. A :class:`Network` stands for its graph.
+    Files are written atomically; returns their paths.
+    """
+    if isinstance(graph, Network):
+        graph = graph.graph
+    folder = Path(folder)
+    node_order = [k for k in NODE_ATTRS if k not in ("lon", "lat")]
+    nodes = []
+    for nid, data in graph.nodes(data=True):
+        lon, lat = _clean(data.get("lon")), _clean(data.get("lat"))
+        extra = [(k, v) for k, v in data.items() if k not in NODE_ATTRS and k != "id"]
+        props = [("id", nid), *((k, data.get(k)) for k in node_order), *extra]
+        props = [(k, v) for k, v in props if not (k == "name" and v == "")]
+        point = None if lon is None or lat is None else Point(lon, lat)
+        nodes.append(_feature(props, point))
+    link_order = [k for k in LINK_ATTRS if k != "geometry"]
+    links = []
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        values = dict(data)
+        if values.get("mode") != "conversion" and values.get("output_commodity") == values.get(
+            "commodity"
+        ):
+            values.pop("output_commodity", None)
+        if values.get("name") == "":
+            values.pop("name")
+        extra = [
+            (k, val)
+            for k, val in values.items()
+            if k not in LINK_ATTRS and k not in ("id", "from", "to")
+        ]
+        props = [
+            ("id", key),
+            ("name", values.get("name")),
+            ("from", u),
+            ("to", v),
+            *((k, values.get(k)) for k in link_order if k != "name"),
+            *extra,
+        ]
+        links.append(_feature(props, data.get("geometry")))
+    paths = (folder / "nodes.geojson", folder / "links.geojson")
+    for path, feats in zip(paths, (nodes, links), strict=True):
+        # one feature per line, as geodata/build.py writes them: diffs stay readable
+        lines = [json.dumps(f, separators=(",", ":"), ensure_ascii=False) for f in feats]
+        head = '{"type":"FeatureCollection","features":[\n'
+        write_text(path, head + ",\n".join(lines) + "\n]}\n")
+    return paths

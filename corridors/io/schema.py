@@ -128,16 +128,19 @@ class NetworkFiles(_Frozen):
 
 
 class SolverOptions(_Frozen):
-    """HiGHS options."""
+    """Which solver, and its options (method, threads and interface apply to HiGHS)."""
 
+    name: str = "highs"
+    """``highs`` (built in), or any LP solver Pyomo drives that is installed (``glpk``,
+    ``cbc``, ``gurobi_direct``, ...): the readable Pyomo model is then solved through Pyomo."""
     method: Literal["auto", "simplex", "ipm"] = "auto"
     time_limit: Annotated[float, Field(gt=0)] | None = None
     threads: Annotated[int, Field(ge=1)] | None = None
     interface: Literal["auto", "direct", "pyomo"] = "auto"
     """How the model reaches HiGHS: ``direct`` passes the assembled LP arrays in one call,
-    ``pyomo`` goes through Pyomo's persistent HiGHS interface (same LP, slower to load on
-    large networks); ``auto`` is ``direct`` unless the scenario has a ``policy:``, whose
-    constraints are built in Pyomo."""
+    ``pyomo`` builds the Pyomo model and compiles it to the same arrays (same LP, slower to
+    build on large networks); ``auto`` is ``direct`` unless the scenario has a ``policy:`` or
+    the run an ``extra=`` function, which add to the Pyomo model."""
 
 
 class Outputs(_Frozen):

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from corridors.analysis.routes import betweenness, commodity_graph, route_flows, routes, structure
 from corridors.core.resultdir import ResultDir, load_result_dir
 from corridors.core.results import Result
 from corridors.io.files import atomic_write
@@ -309,6 +310,85 @@ def _key_figures(rd: ResultDir) -> str:
     return f'<div class="cards">{"".join(cards)}</div>'
 
 
+def _routes_section(r: Result) -> str:
+    """Routes of the largest flows, the minimum cuts and chokepoint betweenness
+    (:mod:`corridors.analysis.routes`; what ``corridors routes`` writes as CSV)."""
+    cg = commodity_graph(r.scenario, r.network)
+    names = _names(r).to_dict()
+    link_names = r.network.links["name"].fillna("").to_dict()
+
+    def element(e: str) -> str:
+        return names.get(e) or link_names.get(e) or e
+
+    parts = ["<h2>Routes and structure</h2>", "<h3>Routes of the largest flows</h3>"]
+    if r.has_solution:
+        rt = routes(r, 3, cg)
+        rt["pj"] = route_flows(r, rt)
+        top = rt[rt["pj"] > 1e-6].sort_values("pj", ascending=False, kind="stable").head(15)
+        tt = pd.DataFrame(
+            {
+                "supplier": top["supplier"].map(element),
+                "region": top["region"].map(element),
+                "commodity": top["commodity"].map(lambda c: NICE.get(c, c)),
+                "route": [" → ".join(element(n) for n in p.split(">")) for p in top["nodes"]],
+                "chokepoints": [
+                    ", ".join(element(n) for n in c.split(";") if n) or "none"
+                    for c in top["chokepoints"]
+                ],
+                "PJ/yr": [_num(v) for v in top["pj"]],
+            }
+        )
+        parts.append(
+            _table(
+                tt,
+                numeric=["PJ/yr"],
+                caption="The optimal flows decomposed onto the used routes among the 3 cheapest "
+                "of each supplier, region and commodity, widest first (one decomposition of "
+                "the link flows; corridors routes writes every route).",
+                empty="No route carries flow.",
+            )
+        )
+    else:
+        parts.append("<p>No solution: no flows to follow.</p>")
+    parts.append("<h3>Smallest cuts</h3>")
+    cuts = structure(r, cg)
+    ct = pd.DataFrame(
+        {
+            "demand region": cuts["region"].map(element),
+            "commodity": cuts["commodity"].map(lambda c: NICE.get(c, c)),
+            "elements": ["–" if pd.isna(v) else str(int(v)) for v in cuts["cut_size"]],
+            "cut off by losing": [
+                ", ".join(element(e) for e in c.split(";") if e) for c in cuts["cut_elements"]
+            ],
+        }
+    )
+    parts.append(
+        _table(
+            ct,
+            numeric=["elements"],
+            caption="The fewest disruptable elements (chokepoints, pipelines, ports, terminals, "
+            "borders, storage) whose loss cuts the region off from every supplier: a minimum "
+            "cut of the network, disruptions not applied.",
+        )
+    )
+    bt = betweenness(r, cg).sort_values("betweenness", ascending=False, kind="stable")
+    parts.append("<h3>Chokepoint betweenness</h3>")
+    parts.append(
+        _table(
+            pd.DataFrame(
+                {
+                    "chokepoint": bt["name"],
+                    "share of supplier–region cheapest routes": [
+                        _pct(v, 1) for v in bt["betweenness"]
+                    ],
+                }
+            ),
+            numeric=["share of supplier–region cheapest routes"],
+        )
+    )
+    return "".join(parts)
+
+
 def _img(png: bytes, alt: str) -> str:
     data = base64.b64encode(png).decode("ascii")
     return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
@@ -524,6 +604,7 @@ def build_report(
         }
     )
     parts.append(_table(ft, numeric=["flow/yr", "PJ/yr", "utilisation"]))
+    parts.append(_routes_section(r))
 
     versions = rd.manifest.get("versions") or {}
     vtext = ", ".join(f"{k} {v}" for k, v in versions.items() if v)

@@ -80,8 +80,37 @@ def max_lon_jump(coords) -> float:
 # --------------------------------------------------------------------------- nodes
 
 
+PJ_PER_MT_LNG = 48.7
+
+
+def mbd_to_mt(mbd: float) -> float:
+    """Crude mb/d -> Mt/yr (7.33 bbl/t)."""
+    return mbd * 1e6 * 365 / BBL_PER_T / 1e6
+
+
+def strait_capacities() -> dict[str, tuple[float, str]]:
+    """China-bound capacity of each strait in tables/straits.csv, PJ/yr, with its source.
+
+    capacity = (China-bound crude + headroom, mb/d -> Mt/yr) x 42.3 + China-bound LNG (Mt) x 48.7:
+    the published throughput less other users' traffic, plus the room stated per strait.
+    """
+    out: dict[str, tuple[float, str]] = {}
+    for r in read_table("straits.csv"):
+        crude = float(r["china_crude_mbd"]) + float(r["headroom_mbd"])
+        pj = mbd_to_mt(crude) * PJ_PER_MT_CRUDE + float(r["china_lng_mt"]) * PJ_PER_MT_LNG
+        world = f"world {r['world_mbd']} mb/d ({r['world_source']}); " if r["world_mbd"] else ""
+        src = (
+            f"capacity:China-bound = crude {r['china_crude_mbd']} mb/d ({r['china_crude_source']})"
+            f" + headroom {r['headroom_mbd']} mb/d (assumption) + LNG {r['china_lng_mt']} Mt"
+            f" ({r['china_lng_source']}); {world}location:loc"
+        )
+        out[r["id"]] = (round(pj), src)
+    return out
+
+
 def build_nodes() -> tuple[list[dict], dict[str, tuple[float, float]]]:
     feats, pos = [], {}
+    straits = strait_capacities()
     for r in read_table("nodes.csv"):
         lon, lat = rnd(float(r["lon"])), rnd(float(r["lat"]))
         pos[r["id"]] = (lon, lat)
@@ -94,6 +123,8 @@ def build_nodes() -> tuple[list[dict], dict[str, tuple[float, float]]]:
         src = r["source"]
         if mbd is not None:
             src = f"capacity:{src} ({mbd} mb/d petroleum liquids 2023, world total, upper bound); location:loc"
+        if r["id"] in straits:
+            props["capacity"], src = straits[r["id"]]
         props["source"] = src
         if r["note"]:
             props["note"] = r["note"]
@@ -186,11 +217,13 @@ def build_links(pos: dict[str, tuple[float, float]]) -> list[dict]:
     # pipelines (international) and domestic links
     def pipe_rows():
         for r in read_table("pipelines.csv"):
-            yield r, r["corridor"]
+            yield r, r["corridor"], False
+        for r in read_table("bypasses.csv"):
+            yield r, r["corridor"], True
         for r in read_table("domestic.csv"):
-            yield r, "domestic"
+            yield r, "domestic", False
 
-    for r, corridor in pipe_rows():
+    for r, corridor, bypass in pipe_rows():
         a, b = pos[r["from"]], pos[r["to"]]
         coords = clean_coords([a, *parse_via(r["via"]), b])
         fact_km = num(r.get("length_km", ""))
@@ -219,6 +252,8 @@ def build_links(pos: dict[str, tuple[float, float]]) -> list[dict]:
             src += f"; capex:{r['capex_source']}"
         if r["bidirectional"].lower() == "true":
             props["bidirectional"] = True
+        if bypass:
+            props["bypass"] = True
         props["source"] = src
         if r["note"]:
             props["note"] = r["note"]

@@ -49,6 +49,7 @@ LINK_KEYS = {
     "output_commodity",
     "efficiency",
     "bidirectional",
+    "bypass",
     "source",
     "note",
 }
@@ -276,13 +277,16 @@ def check_scenario(path: Path, nodes: dict, links: list[dict]) -> None:
     dem = defaultdict(float)
     for s in sc.get("supply", []):
         sup[s["commodity"]] += s["max"]
+    for j in sc.get("storage", []):  # the net draw a scenario allows (initial - final level)
+        final = j.get("final_min", j.get("initial", 0.0))
+        sup[j["commodity"]] += max(0.0, j.get("initial", 0.0) - final)
     for d in sc.get("demand", []):
         dem[d["commodity"]] += d["amount"]
-    if sup["crude_oil"] + 1e-6 < dem["crude_oil"]:
+    if sup["crude_oil"] + 0.05 < dem["crude_oil"]:
         err(f"{name}: crude supply {sup['crude_oil']:.2f} < demand {dem['crude_oil']:.2f}")
     gas_sup = sup["pipeline_gas"] * pj["pipeline_gas"] + sup["lng"] * pj["lng"]
     gas_dem = dem["pipeline_gas"] * pj["pipeline_gas"] + dem["lng"] * pj["lng"]
-    if gas_sup + 1e-6 < gas_dem:
+    if gas_sup + 1.0 < gas_dem:
         err(f"{name}: gas supply {gas_sup:.1f} PJ < demand {gas_dem:.1f} PJ")
     print(
         f"{name}: supply crude {sup['crude_oil']:.2f} Mt / demand {dem['crude_oil']:.2f} Mt; "
@@ -292,60 +296,93 @@ def check_scenario(path: Path, nodes: dict, links: list[dict]) -> None:
     return sc, act
 
 
-def crude_shares(sc: dict, act: list[dict], nodes: dict) -> dict[str, float]:
-    """Crude-only min-cost flow (networkx simplex, integer 0.01 Mt and 1 USD/t units)."""
-    import networkx as nx
+# --------------------------------------------------------------------------- published figures
 
-    g = nx.DiGraph()
-    scale = 100
-    sup = {s["node"]: s for s in sc["supply"] if s["commodity"] == "crude_oil"}
-    total = 0
-    for d in sc["demand"]:
-        if d["commodity"] == "crude_oil":
-            amt = round(d["amount"] * scale)
-            g.add_node(d["node"], demand=amt)
-            total += amt
-    g.add_node("_src", demand=-total)
-    for nid, s in sup.items():
-        g.add_edge("_src", nid, capacity=round(s["max"] * scale), weight=0)
-    for p in act:
-        if p["commodity"] != "crude_oil" or p["mode"] == "conversion":
-            continue
-        u, v = p["from"], p["to"]
-        cap = round(p["capacity"] * scale) if p.get("capacity") is not None else total
-        w = round(p["cost"] / 1e5)  # 0.1 USD/t
-        if g.has_edge(u, v):
-            continue
-        g.add_edge(u, v, capacity=cap, weight=w)
-    flow = nx.min_cost_flow(g)
-    through = defaultdict(float)
-    for _u, outs in flow.items():
-        for v, f in outs.items():
-            if v in nodes and nodes[v]["properties"]["kind"] == "chokepoint":
-                through[v] += f / scale
-    tot = total / scale
-    kz = sum(flow[u].get(v, 0) for u, v in [("kyaukphyu", "ruili")]) / scale
-    print(
-        f"expected baseline crude routing (crude-only min-cost flow): total {tot:.2f} Mt; Myanmar pipeline {kz:.1f} Mt"
-    )
-    for c in sorted(through):
-        print(f"  {c:18s} {through[c]:7.2f} Mt  {100 * through[c] / tot:5.1f} %")
-    return {c: through[c] / tot for c in through}
+#: (label, computed-from-the-baseline key, published value, tolerance (relative), source)
+PUBLISHED_2023 = [
+    ("crude production, Mt", ("production", "crude_oil"), 208.91, 0.03, "NBS"),
+    ("crude imports, Mt", ("imports", "crude_oil"), 563.99, 0.03, "customs via Reuters"),
+    ("refinery runs, Mt", ("runs", "crude_oil"), 734.78, 0.03, "NBS"),
+    ("gas production, bcm", ("production", "pipeline_gas"), 229.7, 0.03, "NBS"),
+    ("pipeline gas imports, bcm", ("imports", "pipeline_gas"), 66.2, 0.03, "customs via lngprime"),
+    ("LNG imports, Mt", ("imports", "lng"), 71.32, 0.03, "customs via lngprime"),
+    ("gas consumption, bcm", ("runs", "pipeline_gas"), 394.53, 0.03, "NDRC"),
+    ("crude from Russia, Mt", ("country", "RUS"), 107.0, 0.03, "customs via chinascope"),
+    ("crude from Saudi Arabia, Mt", ("country", "SAU"), 85.96, 0.03, "customs via chinascope"),
+    ("crude from Iraq, Mt", ("country", "IRQ"), 59.26, 0.03, "customs via chinascope"),
+    ("crude as 'Malaysia' (Iran + Venezuela), Mt", ("country", "IRN+VEN"), 54.79, 0.03, "customs"),
+    ("crude from the UAE, Mt", ("country", "ARE"), 41.82, 0.03, "customs via chinascope"),
+    ("crude from Brazil, Mt", ("country", "BRA"), 37.6, 0.03, "EIA"),
+    ("China's crude through Hormuz, mb/d", ("strait_mbd", "hormuz"), 5.4, 0.10, "EIA Q1 2025"),
+]
+#: published ranges: (label, key, low, high, source)
+PUBLISHED_RANGES = [
+    ("Malacca share of crude imports", ("strait_share", "malacca"), 0.60, 0.85, "EIA; Storey"),
+    ("days of cover (net crude imports)", ("cover", "crude_oil"), 80.0, 100.0, "NEA; Bloomberg"),
+]
+
+
+def baseline_figures() -> dict[tuple[str, str], float]:
+    """Solve the baseline with corridors (HiGHS) and compute the figures checked above."""
+    sys.path.insert(0, str(ROOT))
+    import corridors
+
+    r = corridors.solve(ROOT / "scenarios" / "baseline.yaml")
+    sup = r.supply.copy()
+    dom = sup["country"] == "CHN"
+    out: dict[tuple[str, str], float] = {}
+    for c in r.scenario.commodities:
+        out[("production", c)] = float(sup.loc[dom & (sup.commodity == c), "supplied"].sum())
+        out[("imports", c)] = float(sup.loc[~dom & (sup.commodity == c), "supplied"].sum())
+        # consumption: demand at demand-kind nodes (stock building at storage sites aside), met
+        kinds = r.network.nodes["kind"]
+        un = r.unmet[(r.unmet.commodity == c) & (r.unmet.node.map(kinds) == "demand")]
+        out[("runs", c)] = float((un["demand"] - un["unmet"]).sum())
+    crude = sup[~dom & (sup.commodity == "crude_oil")]
+    by_country = crude.groupby("country")["supplied"].sum()
+    for k in ("RUS", "SAU", "IRQ", "ARE", "BRA"):
+        out[("country", k)] = float(by_country.get(k, 0.0))
+    out[("country", "IRN+VEN")] = float(by_country.get("IRN", 0.0) + by_country.get("VEN", 0.0))
+    f = r.flows
+    into = f[(f.commodity == "crude_oil") & f["to"].isin(["hormuz", "malacca"])]
+    through = into.groupby("to")["flow"].sum()
+    imports = out[("imports", "crude_oil")]
+    out[("strait_mbd", "hormuz")] = float(through.get("hormuz", 0.0)) * 7.33 / 365
+    out[("strait_share", "malacca")] = float(through.get("malacca", 0.0)) / imports
+    stock = sum(j.initial for j in r.scenario.storage if j.commodity == "crude_oil")
+    out[("cover", "crude_oil")] = stock / (imports / 365.0)
+    return out
+
+
+def check_published() -> None:
+    """Assert the baseline reproduces the published 2023 figures (and print them)."""
+    got = baseline_figures()
+    print("baseline against published 2023 figures:")
+    for label, key, value, tol, src in PUBLISHED_2023:
+        v = got[key]
+        ok = abs(v - value) <= tol * value
+        print(f"  {'ok ' if ok else 'BAD'} {label:44s} {v:9.2f}  published {value:9.2f} ({src})")
+        if not ok:
+            err(f"baseline {label} = {v:.2f}, published {value} ({src}), off by more than {tol:.0%}")
+    for label, key, lo, hi, src in PUBLISHED_RANGES:
+        v = got[key]
+        ok = lo <= v <= hi
+        print(f"  {'ok ' if ok else 'BAD'} {label:44s} {v:9.2f}  published {lo}-{hi} ({src})")
+        if not ok:
+            err(f"baseline {label} = {v:.2f}, outside the published {lo}-{hi} ({src})")
 
 
 def main() -> int:
     errors.clear()
     nodes, links = check_geodata()
     scen_dir = ROOT / "scenarios"
-    base = None
+    base: Path | None = None
     for path in sorted(scen_dir.glob("*.yaml")):
-        res = check_scenario(path, nodes, links)
+        check_scenario(path, nodes, links)
         if path.name == "baseline.yaml":
-            base = res
-    if base and not errors:
-        shares = crude_shares(*base, nodes)
-        if not 0.60 <= shares.get("malacca", 0) <= 0.85:
-            err(f"baseline Malacca crude share {shares.get('malacca', 0):.1%} outside 60-85 %")
+            base = path
+    if base is not None and not errors:
+        check_published()
     if errors:
         print(f"{len(errors)} problem(s):")
         for e in errors:

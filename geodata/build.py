@@ -74,13 +74,46 @@ def sig(x: float, digits: int = 4) -> float:
 
 
 def max_lon_jump(coords) -> float:
-    return max((abs(b[0] - a[0]) for a, b in pairwise(coords)), default=0.0)
+    """Largest longitude step, ignoring explicit antimeridian crossings (+-180 -> -+180)."""
+    return max(
+        (abs(b[0] - a[0]) for a, b in pairwise(coords) if not (abs(a[0]) == 180 == abs(b[0]))),
+        default=0.0,
+    )
+
+
+def wrap_antimeridian(coords: list[list[float]]) -> list[list[float]]:
+    """Unwrapped longitudes (searoute continues past +-180) -> [-180, 180], with the crossing
+    made explicit: a point on +-180 at the interpolated latitude on each side."""
+    cont = [list(coords[0])]
+    for x, y in coords[1:]:  # make the longitudes continuous first (no step over 180)
+        x += 360 * round((cont[-1][0] - x) / 360)
+        cont.append([x, y])
+    # points exactly on a meridian +-180 are dropped: the crossing is interpolated below
+    coords = [cont[0]] + [c for c in cont[1:-1] if (c[0] + 180) % 360 != 0] + [cont[-1]]
+    out: list[list[float]] = []
+    for a, b in pairwise(coords):
+        if not out:
+            out.append(a)
+        ka, kb = math.floor((a[0] + 180) / 360), math.floor((b[0] + 180) / 360)
+        if ka != kb:
+            edge = 180 + 360 * min(ka, kb)  # the unwrapped meridian crossed
+            t = (edge - a[0]) / (b[0] - a[0])
+            lat = rnd(a[1] + t * (b[1] - a[1]))
+            first, second = (180.0, -180.0) if kb > ka else (-180.0, 180.0)
+            out.extend([[first, lat], [second, lat]])
+        out.append(b)
+    return [[rnd(((x + 180) % 360) - 180) if abs(x) != 180 else x, y] for x, y in out]
 
 
 # --------------------------------------------------------------------------- nodes
 
 
 PJ_PER_MT_LNG = 48.7
+# t CO2 per t LNG from burning gas for the process: share of the gas used x 48.7 GJ/t x 56.1 kg
+# CO2/GJ (IPCC): liquefaction ~9 % of the feed gas, regasification ~1.5 % (shares: memory)
+GAS_T_CO2_PER_T_LNG = 48.7 * 56.1 / 1000
+LIQUEFACTION_T_CO2_PER_T = round(0.09 * GAS_T_CO2_PER_T_LNG, 3)
+REGAS_T_CO2_PER_T = round(0.015 * GAS_T_CO2_PER_T_LNG, 3)
 
 
 def mbd_to_mt(mbd: float) -> float:
@@ -152,18 +185,28 @@ def load_rates() -> dict[tuple[str, str], tuple[float, float, str]]:
     }
 
 
-def sea_geometry(a: tuple[float, float], b: tuple[float, float], via: list[tuple[float, float]]):
+#: lanes along the Northern Sea Route: searoute's passage restrictions are lifted for them
+ARCTIC_ENDS = {"bering_strait"}
+
+
+def sea_geometry(
+    a: tuple[float, float],
+    b: tuple[float, float],
+    via: list[tuple[float, float]],
+    arctic: bool = False,
+):
     import searoute
 
     pts = [a, *via, b]
     coords: list[list[float]] = []
+    kw = {"restrictions": []} if arctic else {}
     for p, q in pairwise(pts):
-        f = searoute.searoute(list(p), list(q), append_orig_dest=True)
+        f = searoute.searoute(list(p), list(q), append_orig_dest=True, **kw)
         seg = f["geometry"]["coordinates"]
         coords.extend(seg if not coords else seg[1:])
     coords = clean_coords(coords)
     coords[0], coords[-1] = [a[0], a[1]], [b[0], b[1]]
-    return coords
+    return wrap_antimeridian(coords)
 
 
 def link_feature(props: dict, coords) -> dict:
@@ -182,10 +225,12 @@ def build_links(pos: dict[str, tuple[float, float]]) -> list[dict]:
         rate, fixed, src = rates[(mode, com)]
         return sig(rate * km / 1000.0 + fixed + extra), src
 
+    kinds = {r["id"]: r["kind"] for r in read_table("nodes.csv")}
     # sea lanes: one link per commodity
     for r in read_table("sea_lanes.csv"):
         a, b = pos[r["from"]], pos[r["to"]]
-        coords = sea_geometry(a, b, parse_via(r["via"]))
+        arctic = r["from"] in ARCTIC_ENDS or r["to"] in ARCTIC_ENDS
+        coords = sea_geometry(a, b, parse_via(r["via"]), arctic)
         if max_lon_jump(coords) > 90:
             raise SystemExit(
                 f"sea lane {r['from']}->{r['to']} crosses the antimeridian; reroute it"
@@ -210,6 +255,10 @@ def build_links(pos: dict[str, tuple[float, float]]) -> list[dict]:
                 "status": "existing",
                 "source": f"geometry:searoute; length:geodesic; cost:{csrc}{extra_src}; capacity:unlimited (assumption)",
             }
+            if com == "lng" and kinds[r["from"]] == "supply":
+                # the loading leg carries the liquefaction energy (distance-independent)
+                props["co2_per_unit"] = LIQUEFACTION_T_CO2_PER_T
+                props["source"] += "; co2_per_unit:liquefaction (derived, SOURCES.md)"
             if r["note"]:
                 props["note"] = r["note"]
             feats.append(link_feature(props, coords))
@@ -279,7 +328,8 @@ def build_links(pos: dict[str, tuple[float, float]]) -> list[dict]:
             "length_km": round(km, 1),
             "corridor": "domestic",
             "status": r["status"],
-            "source": f"capacity:{r['capacity_source']}; cost:{csrc}; efficiency:assumption (1.0); length:geodesic",
+            "co2_per_unit": REGAS_T_CO2_PER_T,
+            "source": f"capacity:{r['capacity_source']}; cost:{csrc}; efficiency:assumption (1.0); length:geodesic; co2_per_unit:regasification (derived, SOURCES.md)",
         }
         if r["note"]:
             props["note"] = r["note"]

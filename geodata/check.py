@@ -2,7 +2,8 @@
 
 Asserts: unique ids; valid kinds, modes, commodities, statuses, ISO codes; every link endpoint
 exists; capacities, costs and lengths non-negative; planned/candidate links carry capex; no
-geometry jumps across the antimeridian; every sea lane through a chokepoint is split at the
+geometry jumps across the antimeridian (except at an explicit crossing, a point on +-180 on each
+side); every sea lane through a chokepoint is split at the
 chokepoint node (no lane passes within 40 km of a chokepoint it does not start or end at, and
 every chokepoint has sea lanes in and out); every supply and demand entry of every scenario names
 an existing node whose commodity is reachable (supply -> demand, regasification included) over
@@ -50,6 +51,7 @@ LINK_KEYS = {
     "efficiency",
     "bidirectional",
     "bypass",
+    "co2_per_unit",
     "source",
     "note",
 }
@@ -130,7 +132,10 @@ def check_geodata():
         if f["geometry"]["type"] != "LineString" or len(coords) < 2:
             err(f"link {lid}: bad LineString")
             continue
-        if any(abs(b[0] - a[0]) > 90 for a, b in pairwise(coords)):
+        if any(
+            abs(b[0] - a[0]) > 90 and not (abs(a[0]) == 180 == abs(b[0]))
+            for a, b in pairwise(coords)
+        ):
             err(f"link {lid}: geometry jumps across the antimeridian")
         for end, c in (("from", coords[0]), ("to", coords[-1])):
             n = nodes.get(p[end])
@@ -354,6 +359,20 @@ def baseline_figures() -> dict[tuple[str, str], float]:
     return out
 
 
+def check_refining(scenario: dict) -> None:
+    """Refinery runs by region within the region's refining capacity (tables/refineries.csv),
+    whose total is the published national capacity (936 Mt/yr, CNPC ETRI)."""
+    import csv
+
+    with open(HERE / "tables" / "refineries.csv", encoding="utf-8") as fh:
+        cap = {r["region"]: float(r["capacity_mt"]) for r in csv.DictReader(fh)}
+    if abs(sum(cap.values()) - 936.0) > 0.5:
+        err(f"refining capacity by region sums to {sum(cap.values())}, published 936 Mt/yr")
+    for d in scenario.get("demand", []):
+        if d["commodity"] == "crude_oil" and d["node"] in cap and d["amount"] > cap[d["node"]]:
+            err(f"{scenario['name']}: crude runs at {d['node']} ({d['amount']}) exceed refining capacity {cap[d['node']]}")
+
+
 def check_published() -> None:
     """Assert the baseline reproduces the published 2023 figures (and print them)."""
     got = baseline_figures()
@@ -381,6 +400,8 @@ def main() -> int:
         check_scenario(path, nodes, links)
         if path.name == "baseline.yaml":
             base = path
+    if base is not None:
+        check_refining(load_scenario(base))
     if base is not None and not errors:
         check_published()
     if errors:

@@ -89,7 +89,24 @@ class Frame:
     basemaps: dict[str, gpd.GeoSeries | None] = field(default_factory=dict, repr=False)
 
     def project(self, geom: Any) -> Any:
-        return reproject(self.to_map, geom)
+        return reproject(self.to_map, split_antimeridian(geom))
+
+
+def split_antimeridian(geom: Any) -> Any:
+    """A line that crosses the antimeridian explicitly (a point on +-180 on each side, as the
+    reference sea lanes across the Pacific do) as a MultiLineString of the parts on either
+    side, so that no segment is drawn across the whole map; other geometries unchanged."""
+    if geom is None or geom.geom_type != "LineString":
+        return geom
+    xy = np.asarray(geom.coords)[:, :2]
+    if len(xy) < 2:
+        return geom
+    jump = (np.abs(xy[:-1, 0]) == 180) & (np.abs(xy[1:, 0]) == 180) & (xy[:-1, 0] != xy[1:, 0])
+    if not jump.any():
+        return geom
+    cuts = np.flatnonzero(jump) + 1
+    parts = [p for p in np.split(xy, cuts) if len(p) >= 2]
+    return shapely.MultiLineString(parts) if parts else geom
 
 
 def make_frame(results: Iterable[Result]) -> Frame:
@@ -168,4 +185,5 @@ __all__ = [
     "make_frame",
     "projected_basemap",
     "reproject",
+    "split_antimeridian",
 ]

@@ -29,7 +29,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.yaml"))
     ap.add_argument("--k", type=int, default=2)
-    ap.add_argument("--elements", default=None, help="element classes (default: all)")
+    ap.add_argument("--elements", default=None, help="element classes (default: as for sweep)")
     ap.add_argument("--objective", default="unmet", choices=("unmet", "cost"))
     ap.add_argument("--no-sweep", action="store_true", help="skip the exhaustive sweep")
     args = ap.parse_args()

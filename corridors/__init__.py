@@ -35,13 +35,13 @@ _EXPORTS = {
     "Status": "corridors.core.status",
     "load_network": "corridors.io.network",
     "load_scenario": "corridors.io.scenario",
-    "network_from_graph": "corridors.io.network",
+    "network_from_graph": "corridors.io.graph",
     "prepare": "corridors.core.session",
     "run": "corridors.api",
     "solve": "corridors.api",
     "solve_prepared": "corridors.api",
     "summary": "corridors.analysis.summary",
-    "to_geodata": "corridors.io.network",
+    "to_geodata": "corridors.io.graph",
     "write_outputs": "corridors.outputs.folder",
 }
 
@@ -78,7 +78,8 @@ if TYPE_CHECKING:
     from corridors.core.session import Prepared, prepare
     from corridors.core.status import Status
     from corridors.errors import CorridorsError, NetworkError, Problem, ScenarioError
-    from corridors.io.network import Network, load_network, network_from_graph, to_geodata
+    from corridors.io.graph import network_from_graph, to_geodata
+    from corridors.io.network import Network, load_network
     from corridors.io.scenario import load_scenario
     from corridors.io.schema import Scenario
     from corridors.outputs.folder import write_outputs

@@ -15,7 +15,8 @@ from factory import diamond, link, node, write_case
 
 import corridors
 from corridors import Status
-from corridors.io.network import LINK_ATTRS, NODE_ATTRS, network_from_graph
+from corridors.io.graph import network_from_graph
+from corridors.io.network import LINK_ATTRS, NODE_ATTRS
 
 
 @pytest.fixture(scope="module")

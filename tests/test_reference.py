@@ -65,32 +65,39 @@ def test_baseline_routes_like_the_published_figures(baseline):
 
 
 def test_baseline_volumes_match_facts(baseline):
-    sup = baseline.supply.groupby("commodity")["supplied"].sum()
-    assert sup["crude_oil"] == pytest.approx(563.99, rel=1e-4)  # Reuters (customs) 2023
-    assert sup["lng"] == pytest.approx(71.32, rel=1e-4)  # customs via lngprime 2023
-    assert sup["pipeline_gas"] == pytest.approx(67.0, rel=0.06)  # 48.65 Mt x 1.36 (derived)
+    sup = baseline.supply
+    imported = sup[sup["country"] != "CHN"].groupby("commodity")["supplied"].sum()
+    domestic = sup[sup["country"] == "CHN"].groupby("commodity")["supplied"].sum()
+    assert imported["crude_oil"] == pytest.approx(563.99, rel=1e-3)  # Reuters (customs) 2023
+    assert domestic["crude_oil"] == pytest.approx(208.91, rel=1e-3)  # NBS 2023
+    assert imported["lng"] == pytest.approx(71.32, rel=1e-3)  # customs via lngprime 2023
+    assert imported["pipeline_gas"] == pytest.approx(66.2, rel=1e-3)  # 48.65 Mt (customs)
+    assert domestic["pipeline_gas"] == pytest.approx(229.7, rel=1e-3)  # NBS 2023
     assert link_flow(baseline, "power_of_siberia_1") == pytest.approx(22.7, rel=1e-6)  # Gazprom
-    assert link_flow(baseline, "cagp_abc_kaz_chn") == pytest.approx(43.2, rel=1e-6)  # PipeChina
     regas = baseline.flows[baseline.flows["mode"] == "conversion"]["flow"].sum()
-    assert regas == pytest.approx(71.32, rel=1e-4)
+    assert regas == pytest.approx(71.32, rel=1e-3)
 
 
 def test_malacca_closure_reroutes_via_lombok_and_sunda(baseline):
     r = corridors.solve(SCENARIOS / "malacca_closure.yaml")
     assert crude_share(r, "malacca") == 0.0
     assert crude_share(r, "lombok") + crude_share(r, "sunda") > 0.5
-    assert r.unmet_pj() == pytest.approx(0.0, abs=1e-6)
+    # refinery runs are met; only discretionary stock building gives way
+    kinds = r.network.nodes["kind"]
+    runs_unmet = r.unmet.loc[r.unmet["node"].map(kinds) == "demand", "unmet"].sum()
+    assert runs_unmet == pytest.approx(0.0, abs=1e-6)
     assert r.objective > baseline.objective
 
 
-def test_hormuz_closure_leaves_gulf_volumes_unmet(baseline):
+def test_hormuz_closure_loses_what_the_bypasses_cannot_carry(baseline):
     r = corridors.solve(SCENARIOS / "hormuz_closure.yaml")
     exp = chokepoint_exposure(baseline)
     hormuz = exp[exp["chokepoint"] == "hormuz"].set_index("commodity")["throughput"]
     unmet = r.unmet_by_commodity()
-    # no supplier has spare capacity in the 2023 baseline: everything that went through
-    # Hormuz is lost, crude and Qatari LNG (as regasified gas)
-    assert unmet["crude_oil"] == pytest.approx(hormuz["crude_oil"], rel=1e-6)
+    bypassed = sum(link_flow(r, b) for b in ("east_west", "adcop", "goreh_jask"))
+    # no supplier has spare volume in the 2023 baseline: what went through Hormuz and does
+    # not fit the bypasses is lost (Qatari LNG, as regasified gas, entirely)
+    assert unmet["crude_oil"] == pytest.approx(hormuz["crude_oil"] - bypassed, rel=1e-3)
     lost_gas_bcm = hormuz["lng"] * 48.7 / 36.0
     assert unmet["pipeline_gas"] == pytest.approx(lost_gas_bcm, rel=1e-4)
 

@@ -114,7 +114,9 @@ def test_rerouting_from_malacca_to_lombok_has_a_cost_and_a_cap(baseline):
     lombok_cap = float(r.network.nodes.loc["lombok", "capacity"])
     into = r.flows[r.flows["to"] == "lombok"]
     pj = r.scenario.commodities
-    used = float(sum(f * pj[c].pj_per_unit for f, c in zip(into["flow"], into["commodity"])))
+    used = float(
+        sum(f * pj[c].pj_per_unit for f, c in zip(into["flow"], into["commodity"], strict=True))
+    )
     assert used == pytest.approx(lombok_cap, rel=1e-6)  # the cap binds
     # visibly dearer: at least a billion USD a year more than the baseline
     assert r.objective - baseline.objective > 1e9

@@ -9,7 +9,9 @@ Definitions (the policy constraints of :mod:`corridors.analysis.policy` use the 
 - **importer**: the countries of the demand nodes. An **entry link** is an active link from a
   node outside the importer countries to a node inside them (a sea lane into a port or LNG
   terminal, a pipeline across a border). Its commodity is its input commodity.
-- **imports** of commodity c: ``E_c = Σ_s PJ(c)·supplied_s`` over the supplies of c.
+- **imports** of commodity c: ``E_c = Σ_s PJ(c)·supplied_s`` over the supplies of c that are
+  imports (with a scenario ``importer``, its domestic production is left out; see
+  :mod:`corridors.analysis.metrics`).
 - **supplier** share: energy supplied by the export points of one country / ``E_c``.
 - **corridor** share: energy on the entry links of a corridor / energy on all entry links.
   Entry links without a corridor count as ``(none)``.
@@ -59,6 +61,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from corridors.analysis.metrics import import_supply
 from corridors.core.groups import ALL, NONE, entry_mask
 from corridors.core.results import Result
 from corridors.io.schema import Scenario
@@ -101,7 +104,9 @@ def shares(result: Result, group: str) -> pd.DataFrame:
     pj = _pj(s)
     fl = result.flows
     if group == "supplier":
-        by = _energy_by(result.supply, "country", "supplied", pj).rename(columns={"country": "id"})
+        by = _energy_by(import_supply(result), "country", "supplied", pj).rename(
+            columns={"country": "id"}
+        )
         denom = _totals_supply(result)
     elif group in ("corridor", "entry_point", "mode"):
         entry = fl[fl["link"].isin(net.links.index[entry_mask(s, net)])]
@@ -137,7 +142,7 @@ def shares(result: Result, group: str) -> pd.DataFrame:
 
 def _totals_supply(result: Result) -> dict[str, float]:
     pj = _pj(result.scenario)
-    sup = result.supply
+    sup = import_supply(result)
     e = sup["supplied"] * sup["commodity"].map(pj)
     per = e.groupby(sup["commodity"]).sum().to_dict()
     out = {c: float(per.get(c, 0.0)) for c in result.scenario.commodities}

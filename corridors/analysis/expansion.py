@@ -33,7 +33,8 @@ cost on op_s and on the annualised capex (among plans with the same shortfall th
 
 Disruption scenarios come from ``expansion.scenarios`` in the YAML (name, weight, disruption
 events) or from ``n1:CLASSES`` (every single loss of an element of those classes, equally
-weighted, plus the case without loss). A scenario with a ``policy:`` section is refused (the
+weighted, plus the case without loss; ``n1`` alone: the disruptable elements,
+:data:`~corridors.core.availability.DISRUPTABLE_CLASSES`). A scenario with a ``policy:`` section is refused (the
 LP has no diversification rows).
 """
 
@@ -159,17 +160,19 @@ def candidate_groups(scenario: Scenario, inactive: pd.DataFrame) -> list[Group]:
 
 
 def parse_cases(spec: str | None, prep: Prepared) -> list[ExpansionCase]:
-    """Disruption scenarios: ``n1:CLASSES`` or the YAML's ``expansion.scenarios`` (or none)."""
+    """Disruption scenarios: ``n1:CLASSES`` (``n1``: the default, disruptable classes) or the
+    YAML's ``expansion.scenarios`` (or none)."""
     s = prep.scenario
     file = str(s.source or "")
     if spec:
         kind, _, classes = spec.partition(":")
-        if kind != "n1" or not classes:
+        if kind != "n1":
             raise CorridorsError(
                 Problem(
                     "",
                     "--scenarios",
-                    f"expected n1:CLASSES (e.g. n1:chokepoint,supplier), got '{spec}'",
+                    "expected n1:CLASSES (e.g. n1:chokepoint,supplier; n1 alone: the "
+                    f"disruptable elements), got '{spec}'",
                 )
             )
         elems = elements(prep.network, prep.resolver, parse_classes(classes))
@@ -177,7 +180,7 @@ def parse_cases(spec: str | None, prep: Prepared) -> list[ExpansionCase]:
         for e in elems:
             avail = prep.availability.copy()
             apply_factor(avail, e.targets, 0.0)
-            cases.append(ExpansionCase(f"loss of {e.name}", 1.0, avail))
+            cases.append(ExpansionCase(f"loss of {e.label}", 1.0, avail))
         return cases
     if not s.expansion.scenarios:
         return [ExpansionCase("as given", 1.0, prep.availability)]

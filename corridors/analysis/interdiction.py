@@ -31,7 +31,7 @@ import pyomo.environ as pyo
 from corridors.analysis.interdiction_dual import build_dual, element_cuts, inner_value
 from corridors.analysis.lpform import TIE_BREAK_PJ, lp_form, objective_vector, require_no_policy
 from corridors.analysis.milp import MilpOutcome, solve_milp
-from corridors.core.availability import Element, elements, parse_classes
+from corridors.core.availability import Element, element_label, elements, parse_classes
 from corridors.core.lp import MONEY_SCALE
 from corridors.core.session import Prepared, prepare
 from corridors.core.status import Status
@@ -71,6 +71,7 @@ class InterdictionResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "elements": self.elements,
+            "labels": [element_label(n) for n in self.elements],
             "unmet": self.unmet,
             "unmet_unit": "PJ",
             "unmet_by_commodity": self.unmet_by_commodity,
@@ -89,7 +90,9 @@ class InterdictionResult:
             "seconds": round(self.seconds, 4),
             "milp_seconds": round(self.milp_seconds, 4),
             "check": self.check,
-            "runners_up": self.runners_up,
+            "runners_up": [
+                {**r, "labels": [element_label(n) for n in r["elements"]]} for r in self.runners_up
+            ],
         }
 
 
@@ -171,6 +174,8 @@ def interdict(
 ) -> InterdictionResult:
     """Find the set of at most ``k`` elements (and/or within ``budget`` of ``attack_costs``;
     elements not listed cost 1) whose loss maximises unmet demand (PJ) or total cost.
+    ``element_classes`` as for ``corridors sweep``; by default the disruptable elements
+    (:data:`~corridors.core.availability.DISRUPTABLE_CLASSES`).
 
     ``runners_up`` > 0 re-solves with each found set excluded (a no-good cut) to list the
     next-worst sets. When no allowed loss leaves demand unmet (``objective="unmet"``), the

@@ -100,7 +100,9 @@ def energy_gain(prep: Prepared) -> float:
 def value_per_pj(prep: Prepared, objective: str) -> float:
     """The most one PJ delivered anywhere can save, in objective units (see module doc)."""
     data = prep.data
-    shortage = max((data.shortage[c] / data.pj[c] for c in data.pj), default=0.0) * MONEY_SCALE
+    per_pj = [data.shortage[c] / data.pj[c] for c in data.pj]
+    per_pj += [k.shortage_cost / data.pj[k.commodity] for k in data.demand]
+    shortage = max(per_pj, default=0.0) * MONEY_SCALE
     if objective == "cost":
         return shortage
     return 1.0 + TIE_BREAK_PJ * shortage / max(total_shortage(data), 1e-12)

@@ -188,9 +188,7 @@ def lp_form(prep: Prepared, avail: Availability | None = None) -> LPForm:
 def total_shortage(data: ModelData) -> float:
     """Cost of leaving every demand unmet over the horizon (model units)."""
     years = float(np.sum(data.d * data.discount))
-    return float(
-        sum(data.shortage[k.commodity] * k.amount * MONEY_SCALE * years for k in data.demand)
-    )
+    return float(sum(k.shortage_cost * k.amount * MONEY_SCALE * years for k in data.demand))
 
 
 def tie_break(data: ModelData) -> float:

@@ -1,4 +1,11 @@
-"""Figures computed from a result's optimal flows: volumes, chokepoint exposure, emissions."""
+"""Figures computed from a result's optimal flows: the balance (production, imports,
+consumption, unmet), volumes, chokepoint exposure, emissions and reserves.
+
+With a scenario ``importer`` (ISO3), a supply at a node whose ``country`` is the importer is
+domestic **production**; every other supply is an **import**. Without one, every supply is an
+import and production is 0. All "imports" figures here (``imports``, chokepoint shares,
+``volumes.imports_<c>``) count imports only.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +14,35 @@ from typing import Any
 
 import pandas as pd
 
+from corridors.core.groups import domestic_supplies
 from corridors.core.results import Result
 from corridors.units import DAYS_PER_YEAR
 
+NET_IMPORT_FLOOR = 1.0e-6
+"""Net import requirement floor, as a fraction of consumption (see :func:`reserve_figures`)."""
+
+
+def domestic_rows(result: Result) -> pd.Series:
+    """Boolean Series over ``result.supply``: rows of domestic production (the supply node's
+    country is the scenario's ``importer``); all False without an importer."""
+    sup = result.supply
+    importer = result.scenario.importer
+    if importer is None or sup.empty:
+        return pd.Series(False, index=sup.index, dtype=bool)
+    country = sup["node"].map(result.network.nodes["country"])
+    return (country == importer).fillna(False).astype(bool)
+
+
+def import_supply(result: Result) -> pd.DataFrame:
+    """The rows of ``result.supply`` that are imports (domestic production left out)."""
+    return result.supply[~domestic_rows(result)]
+
 
 def imports(result: Result) -> pd.DataFrame:
-    """Imports by commodity over the horizon: supplied volume (units) and energy (PJ)."""
+    """Imports by commodity over the horizon: supplied volume (units) and energy (PJ);
+    domestic production (see the module docstring) is not an import."""
     com = result.scenario.commodities
-    vol = result.supply.groupby("commodity")["supplied"].sum()
+    vol = import_supply(result).groupby("commodity")["supplied"].sum()
     rows = [
         {
             "commodity": c,
@@ -76,9 +104,10 @@ def emissions(result: Result) -> dict[str, float]:
 
 
 def volumes_by_mode(result: Result) -> dict[str, float]:
-    """Pipeline gas imported (units), LNG regasified (LNG units), crude by pipeline and by sea."""
+    """Imports by commodity (units; domestic production left out) and volumes converted (input
+    units, e.g. LNG regasified)."""
     fl = result.flows
-    sup = result.supply
+    sup = import_supply(result)
     out: dict[str, float] = {}
     for c in result.scenario.commodities:
         out[f"imports_{c}"] = float(sup.loc[sup["commodity"] == c, "supplied"].sum())
@@ -88,13 +117,143 @@ def volumes_by_mode(result: Result) -> dict[str, float]:
     return out
 
 
+def _share(part: float, whole: float) -> float | None:
+    return part / whole if whole > 1e-12 else None
+
+
+def stock_building_rows(result: Result) -> pd.Series:
+    """Which rows of ``result.unmet`` belong to demand entries of purpose ``stock_building``."""
+    keys = {(d.node, d.commodity) for d in result.scenario.demand if d.purpose == "stock_building"}
+    un = result.unmet
+    return pd.Series(
+        [(n, c) in keys for n, c in zip(un["node"], un["commodity"], strict=True)],
+        index=un.index,
+        dtype=bool,
+    )
+
+
+def balance(result: Result) -> dict[str, dict[str, float | None]]:
+    """The balance of each commodity over the horizon, in its units, plus ``all`` in PJ:
+
+    - ``consumption`` = Σ_k Σ_t demand_k · d_t over the demand entries of purpose
+      ``consumption`` (the demand of the horizon);
+    - ``stock_building`` = the same over the entries of purpose ``stock_building``, and
+      ``stock_building_unmet`` what of it was given up;
+    - ``production`` = Σ_t supplied over the domestic supplies (0 without ``importer``);
+    - ``imports`` = Σ_t supplied over the other supplies;
+    - ``conversion`` = Σ_t delivered into the commodity by links converting another one
+      (regasified LNG, as pipeline gas) − Σ_t flow of it into such links (LNG regasified);
+    - ``stock_draw`` = Σ_t (withdrawal − injection) over the storages;
+    - ``unmet`` = Σ_k Σ_t unmet[k,t] over the consumption entries (the shortage);
+    - ``import_requirement`` = imports + conversion + unmet + stock_building_unmet: what had
+      to come from outside for no shortfall, production and stock draws as they were (for
+      gas, LNG delivered as gas counts, and LNG itself, all converted, has a requirement of 0);
+    - ``unmet_share_of_consumption`` = unmet / consumption;
+    - ``unmet_share_of_imports`` = unmet / import_requirement;
+
+    shares are None where their base is ≤ 0. Production + imports + conversion + stock_draw
+    + unmet = consumption + stock_building − stock_building_unmet, up to transport losses (links with ``efficiency`` < 1). ``all``
+    sums every figure in PJ (conversion is then minus the conversion losses).
+    """
+    s = result.scenario
+    pj = {c: v.pj_per_unit for c, v in s.commodities.items()}
+    dom = domestic_rows(result)
+    sup = result.supply
+    produced = sup[dom].groupby("commodity")["supplied"].sum()
+    imported = sup[~dom].groupby("commodity")["supplied"].sum()
+    un = result.unmet
+    building = stock_building_rows(result)
+    consumed = un[~building].groupby("commodity")["demand"].sum()
+    short = un[~building].groupby("commodity")["unmet"].sum()
+    built = un[building].groupby("commodity")["demand"].sum()
+    given_up = un[building].groupby("commodity")["unmet"].sum()
+    st = result.storage
+    draw = (st["withdrawal"] - st["injection"]).groupby(st["commodity"]).sum()
+    fl = result.flows
+    conv = fl[fl["commodity"] != fl["output_commodity"]]
+    conv_in = conv.groupby("output_commodity")["delivered"].sum()
+    conv_out = conv.groupby("commodity")["flow"].sum()
+    keys = (
+        "consumption",
+        "stock_building",
+        "production",
+        "imports",
+        "conversion",
+        "stock_draw",
+        "unmet",
+        "stock_building_unmet",
+    )
+    total = dict.fromkeys(keys, 0.0)
+    out: dict[str, dict[str, float | None]] = {}
+    for c in s.commodities:
+        row = {
+            "consumption": float(consumed.get(c, 0.0)),
+            "stock_building": float(built.get(c, 0.0)),
+            "production": float(produced.get(c, 0.0)),
+            "imports": float(imported.get(c, 0.0)),
+            "conversion": float(conv_in.get(c, 0.0)) - float(conv_out.get(c, 0.0)),
+            "stock_draw": float(draw.get(c, 0.0)),
+            "unmet": float(short.get(c, 0.0)),
+            "stock_building_unmet": float(given_up.get(c, 0.0)),
+        }
+        for k, v in row.items():
+            total[k] += v * pj[c]
+        out[c] = _with_shares(row)
+    out["all"] = _with_shares(total)
+    return out
+
+
+def _with_shares(row: dict[str, float]) -> dict[str, float | None]:
+    need = row["imports"] + row["conversion"] + row["unmet"] + row["stock_building_unmet"]
+    if abs(need) < 1e-9:  # LNG: imported and converted in full
+        need = 0.0
+    return {
+        **row,
+        "import_requirement": need,
+        "unmet_share_of_consumption": _share(row["unmet"], row["consumption"]),
+        "unmet_share_of_imports": _share(row["unmet"], need),
+    }
+
+
+def balance_summary(result: Result) -> dict[str, dict[str, dict[str, Any]]]:
+    """:func:`balance` in the style of summary.json: every figure as ``{volume, unit}`` (the
+    commodity's unit, PJ for ``all``), every share as ``{value, unit: "fraction"}``
+    (``+ 0.0`` turns a rounded −0.0 into 0.0)."""
+    com = result.scenario.commodities
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for c, row in balance(result).items():
+        unit = com[c].unit if c in com else "PJ"
+        out[c] = {
+            k: (
+                {"value": None if v is None else round(v, 9) + 0.0, "unit": "fraction"}
+                if k.startswith("unmet_share")
+                else {"volume": None if v is None else round(v, 6) + 0.0, "unit": unit}
+            )
+            for k, v in row.items()
+        }
+    return out
+
+
 def reserve_figures(result: Result) -> dict[str, dict[str, float | None]]:
     """Per commodity: days of cover and survival time.
 
-    - ``days_of_cover`` = initial reserve stock / average daily demand
-      (stock / (Σ demand per year / 365));
-    - ``first_shortfall_day``: the first day of the first period with unmet demand
-      (None when demand is met throughout the horizon);
+    Stocks and rates from the scenario's entries (a year is 365 days): ``stock`` = Σ
+    ``initial`` over every ``storage:`` entry of the commodity, wherever its node is (demand
+    regions and ``storage`` sites alike); ``consumption`` = Σ demand ``amount`` (per year);
+    ``domestic`` = Σ ``max`` of the domestic supplies (per year; 0 without ``importer``).
+
+    - ``days_of_cover`` = stock / (net imports / 365), the IEA convention (days of net
+      imports), with the scenario's undisrupted net import requirement
+      ``net imports = max(consumption + stock building − domestic, NET_IMPORT_FLOOR ·
+      consumption)`` (stock building: Σ ``amount`` of the ``stock_building`` entries)
+      (floored so that a commodity produced at home gets a large, finite figure); without an
+      importer this is stock / (consumption / 365). None when consumption is 0;
+    - ``days_of_consumption`` = stock / (consumption / 365); None when consumption is 0.
+
+    From the run's flows:
+
+    - ``first_shortfall_day``: the first day of the first period with unmet consumption
+      (stock building given up is not a shortfall; None when consumption is met throughout);
     - ``survival_days``: days from the start of the first disruption (horizon start if none)
       until that first shortfall — how long supply held out;
     - ``min_reserve_level``: the lowest end-of-period stock.
@@ -114,15 +273,23 @@ def reserve_figures(result: Result) -> dict[str, dict[str, float | None]]:
         starts.append(day)
     start_day = min(starts, default=0.0)
     out: dict[str, dict[str, float | None]] = {}
+    domestic = domestic_supplies(s, result.network)
+    building = stock_building_rows(result)
     for c in s.commodities:
-        demand = sum(d.amount for d in s.demand if d.commodity == c)
+        uses = [d for d in s.demand if d.commodity == c]
+        demand = sum(d.amount for d in uses if d.purpose == "consumption")
+        stocking = sum(d.amount for d in uses if d.purpose == "stock_building")
+        home = sum(x.max for x, d in zip(s.supply, domestic, strict=True) if d and x.commodity == c)
+        net = max(demand + stocking - home, NET_IMPORT_FLOOR * demand)
         stock = sum(j.initial for j in s.storage if j.commodity == c)
-        un = result.unmet[result.unmet["commodity"] == c].groupby("period")["unmet"].sum()
+        mine = (result.unmet["commodity"] == c) & ~building
+        un = result.unmet[mine].groupby("period")["unmet"].sum()
         short = un[un > 1e-6]
         first = float((int(short.index.min()) - 1) * h.period_days) if len(short) else None
         lv = result.storage[result.storage["commodity"] == c].groupby("period")["level"].sum()
         out[c] = {
-            "days_of_cover": stock / (demand / DAYS_PER_YEAR) if demand > 0 else None,
+            "days_of_cover": stock / (net / DAYS_PER_YEAR) if demand > 0 else None,
+            "days_of_consumption": stock / (demand / DAYS_PER_YEAR) if demand > 0 else None,
             "first_shortfall_day": first,
             "survival_days": max(0.0, first - start_day) if first is not None else None,
             "min_reserve_level": float(lv.min()) if len(lv) else None,

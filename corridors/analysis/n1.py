@@ -12,9 +12,10 @@ the area's annual gas demand from the scenario ÷ 365 × ``peak_factor`` (the sc
 annual demand, not a 1-in-20 peak: choose the factor); Pm counts supply entries of the gas
 commodity at nodes inside the area.
 
-The flow-based N-1 re-solves the model once per single element lost (every node, link,
-supplier country and corridor) and reports the largest gas shortfall and the share of gas
-demand still met.
+The flow-based N-1 re-solves the model once per single element lost (every element that can
+be disrupted: chokepoint, pipeline, port, LNG terminal, border crossing, storage site and
+supplier country, :data:`~corridors.core.availability.DISRUPTABLE_CLASSES`) and reports the
+largest gas shortfall and the share of gas demand still met.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from corridors.analysis.sweep import Case, case_availability
-from corridors.core.availability import ELEMENT_CLASSES, elements
+from corridors.core.availability import DISRUPTABLE_CLASSES, elements
 from corridors.core.session import Source, prepare
 from corridors.errors import CorridorsError, Problem, suggest
 from corridors.units import DAYS_PER_YEAR, MCM_PER_BCM, PJ_PER_BCM_GAS
@@ -124,9 +125,9 @@ def eu_n1(
 def flow_n1(
     source: Source, area: str, gas_commodities: tuple[str, ...] = ("pipeline_gas", "lng")
 ) -> dict[str, Any]:
-    """Largest single loss, re-solved: the element (any node but demand nodes, link, supplier
-    country or corridor) whose loss leaves most gas demand unmet in ``area`` (PJ), and the
-    share of the area's gas demand still met."""
+    """Largest single loss, re-solved: the disruptable element (a chokepoint, pipeline, port,
+    terminal, border crossing, storage site or supplier country) whose loss leaves most gas
+    demand unmet in ``area`` (PJ), and the share of the area's gas demand still met."""
     prep = prepare(source)
     s, net = prep.scenario, prep.network
     inside = set(net.nodes.index[net.nodes["country"] == area])
@@ -136,9 +137,8 @@ def flow_n1(
     idx = [i for i, k in enumerate(dem) if k.node in inside and k.commodity in gas]
     demand_pj = sum(dem[i].amount * pj[dem[i].commodity] for i in idx)
     demand_pj *= float(prep.data.d.sum())
-    # losing the consumers themselves is not an infrastructure loss
-    classes = tuple(c for c in ELEMENT_CLASSES if c != "demand")
-    elems = elements(net, prep.resolver, classes)
+    # infrastructure and suppliers only: not the consumers, open sea or whole corridors
+    elems = elements(net, prep.resolver, DISRUPTABLE_CLASSES)
     zero = tuple([0.0] * s.horizon.periods)
 
     def area_unmet(case: Case) -> float:

@@ -44,6 +44,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from corridors.core.availability import DISRUPTABLE_CLASSES, LINK_MODES, NODE_KINDS
 from corridors.core.data import model_data
 from corridors.core.results import Result
 from corridors.errors import CorridorsError, Problem
@@ -51,9 +52,10 @@ from corridors.io.network import Network
 from corridors.io.schema import Scenario
 from corridors.units import period_years
 
-#: Node kinds and link modes that a minimum cut may remove.
-DISRUPTABLE_KINDS = ("chokepoint", "port", "terminal", "border", "storage")
-DISRUPTABLE_MODES = ("pipeline",)
+#: Node kinds and link modes that a minimum cut may remove: those of the disruptable element
+#: classes (the suppliers are where routes start, not part of a cut).
+DISRUPTABLE_KINDS = tuple(c for c in DISRUPTABLE_CLASSES if c in NODE_KINDS)
+DISRUPTABLE_MODES = tuple(c for c in DISRUPTABLE_CLASSES if c in LINK_MODES)
 
 ROUTE_COLUMNS = [
     "supplier", "region", "commodity", "rank", "nodes", "chokepoints", "corridors",
@@ -168,7 +170,7 @@ def routes(result: Result, k: int = 3, cg: CommodityGraph | None = None) -> pd.D
         if src not in g:
             continue
         for region, sink in sinks.items():
-            if sink not in g:
+            if sink not in g or src[0] == region:  # production at the region: no route
                 continue
             try:
                 paths = list(islice(nx.shortest_simple_paths(g, src, sink, weight="weight"), k))

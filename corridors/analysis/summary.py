@@ -1,4 +1,4 @@
-"""The figures of a run: summary.json (status, costs, unmet, metrics, diversity) and
+"""The figures of a run: summary.json (status, costs, unmet, balance, metrics, diversity) and
 manifest.json (what is needed to reproduce it)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from corridors.analysis.diversity import headline
-from corridors.analysis.metrics import summary_metrics
+from corridors.analysis.metrics import balance_summary, summary_metrics
 from corridors.core.results import Result
 
 
@@ -27,6 +27,8 @@ def summary(result: Result) -> dict[str, Any]:
         "cost_breakdown": result.cost_breakdown,
         "unmet": {c: {"volume": v, "unit": com[c].unit} for c, v in unmet.items()},
         "unmet_pj": result.unmet_pj(),
+        # production, imports, consumption, unmet and the two shares, per commodity and "all"
+        "balance": balance_summary(result) if result.has_solution else None,
         # figures from flows only where the solver returned a solution
         "metrics": summary_metrics(result) if result.has_solution else None,
         "diversity": headline(result) if result.has_solution else None,

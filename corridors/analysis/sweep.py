@@ -225,6 +225,8 @@ def run_sweep(
 
     Writes ``sweep.csv`` (scenario, elements, unmet [PJ], unmet_<commodity> [units],
     cost_increase [USD], status), ``ranking.csv`` and, for Monte Carlo, ``montecarlo.json``.
+    ``element_classes``: as :func:`~corridors.core.availability.parse_classes`; by default the
+    disruptable elements (:data:`~corridors.core.availability.DISRUPTABLE_CLASSES`).
     ``batch_runner`` is what worker processes (not this one) run on a batch.
     """
     t_start = time.perf_counter()
@@ -311,7 +313,10 @@ def run_sweep(
 
     rows = [ckpt.rows[c.id] for c in cases]
     table = _table(rows, s)
-    ranking = _ranking(table, elems, cases) if k is not None else _mc_ranking(table)
+    if k is not None:
+        ranking = _ranking(table, elems, cases)
+    else:
+        ranking = _mc_ranking(table, prep.resolver.label)
     stats = _mc_stats(table, s, cvar_level) if monte_carlo is not None else {}
     write_csv(out / "sweep.csv", table)
     write_csv(out / "ranking.csv", ranking)
@@ -332,7 +337,9 @@ def _table(rows: list[dict[str, Any]], s: Scenario) -> pd.DataFrame:
 
 def _ranking(table: pd.DataFrame, elems: list[Element], cases: list[Case]) -> pd.DataFrame:
     """Criticality: unmet demand when the element alone is lost, then the worst and mean
-    unmet over every case that loses it, then the cost increase when lost alone."""
+    unmet over every case that loses it, then the cost increase when lost alone. ``element``
+    is the target name (as in ``sweep.csv``), ``label`` what to show (a corridor is marked as
+    a whole corridor)."""
     by_id = table.set_index("scenario")
     alone = {c.names[0]: c.id for c in cases if len(c.names) == 1}
     containing: dict[str, list[int]] = {e.name: [] for e in elems}
@@ -346,6 +353,7 @@ def _ranking(table: pd.DataFrame, elems: list[Element], cases: list[Case]) -> pd
         rows.append(
             {
                 "element": e.name,
+                "label": e.label,
                 "class": e.cls,
                 "unmet_alone": by_id.at[cid, "unmet"],
                 "cost_increase_alone": by_id.at[cid, "cost_increase"],
@@ -363,7 +371,7 @@ def _ranking(table: pd.DataFrame, elems: list[Element], cases: list[Case]) -> pd
     return rk
 
 
-def _mc_ranking(table: pd.DataFrame) -> pd.DataFrame:
+def _mc_ranking(table: pd.DataFrame, label: Callable[[str], str]) -> pd.DataFrame:
     """For each event target: how often it was drawn and the mean unmet with and without it."""
     runs = table[table["scenario"] > 0]
     names = sorted({n for e in runs["elements"] for n in e.split(";") if n})
@@ -373,6 +381,7 @@ def _mc_ranking(table: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "element": n,
+                "label": label(n),
                 "runs": int(hit.sum()),
                 "mean_unmet_when_drawn": float(runs.loc[hit, "unmet"].mean()),
                 "mean_unmet_otherwise": float(runs.loc[~hit, "unmet"].mean())
@@ -381,7 +390,8 @@ def _mc_ranking(table: pd.DataFrame) -> pd.DataFrame:
             }
         )
     rk = pd.DataFrame(
-        rows, columns=["element", "runs", "mean_unmet_when_drawn", "mean_unmet_otherwise"]
+        rows,
+        columns=["element", "label", "runs", "mean_unmet_when_drawn", "mean_unmet_otherwise"],
     )
     rk["excess_unmet"] = rk["mean_unmet_when_drawn"] - rk["mean_unmet_otherwise"]
     rk = rk.sort_values(["excess_unmet", "element"], ascending=[False, True]).reset_index(drop=True)

@@ -28,7 +28,10 @@ def sweep(
             "--elements",
             help="Element classes, comma-separated: link modes (pipeline, sea, rail, conversion), "
             "node kinds (chokepoint, port, border, terminal, junction, supply, demand, storage), "
-            "supplier, corridor. Default: all.",
+            "supplier, corridor (a whole corridor); 'default' and 'all' stand for the default "
+            "set and every class. Default: what can be disrupted (chokepoint, pipeline, port, "
+            "terminal, border, storage, supplier; a terminal includes its regasification "
+            "links); e.g. default,junction,corridor adds open-sea waypoints and whole corridors.",
         ),
     ] = None,
     monte_carlo: Annotated[
@@ -87,7 +90,7 @@ def sweep(
     top = res.ranking.head(10)
     col = "unmet_alone" if "unmet_alone" in top.columns else "excess_unmet"
     for r in top.itertuples(index=False):
-        out.print(f"  {r.rank:>3}. {r.element:<40} {getattr(r, col):>12,.1f} PJ unmet")
+        out.print(f"  {r.rank:>3}. {r.label:<40} {getattr(r, col):>12,.1f} PJ unmet")
     if res.stats:
         st = res.stats
         out.print(

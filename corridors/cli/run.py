@@ -96,7 +96,7 @@ def load_extra(spec: str) -> Extra:
 
 
 def _print_result(result: Result, out_dir: Path, elapsed: float) -> None:
-    from corridors.analysis.metrics import chokepoint_exposure
+    from corridors.analysis.metrics import balance, chokepoint_exposure
 
     ok = result.is_ok
     colour = "green" if ok else "red"
@@ -109,10 +109,17 @@ def _print_result(result: Result, out_dir: Path, elapsed: float) -> None:
         out.print("  [red]the solution below is NOT proven optimal[/red]")
     out.print(f"  total cost      {result.objective / 1e9:,.2f} billion USD")
     com = result.scenario.commodities
-    for c, v in result.unmet_by_commodity().items():
+    bal = balance(result)
+    short = False
+    for c in com:
+        v, given_up = bal[c]["unmet"] or 0.0, bal[c]["stock_building_unmet"] or 0.0
         if v > 1e-6:
-            out.print(f"  unmet {c:<12} {v:,.2f} {com[c].unit}")
-    if result.unmet_pj() <= 1e-6:
+            share = bal[c]["unmet_share_of_consumption"] or 0.0
+            out.print(f"  unmet {c:<12} {v:,.2f} {com[c].unit} ({share:.1%} of consumption)")
+            short = True
+        if given_up > 1e-6:
+            out.print(f"  stock building given up: {c} {given_up:,.2f} {com[c].unit}")
+    if not short:
         out.print("  unmet demand    none")
     exp = chokepoint_exposure(result)
     for c in ("crude_oil", "all_pj"):

@@ -20,7 +20,11 @@ def interdict(
     ] = None,
     elements: Annotated[
         str | None,
-        typer.Option("--elements", help="Element classes, as for sweep. Default: all."),
+        typer.Option(
+            "--elements",
+            help="Element classes, as for sweep. Default: what can be disrupted (chokepoint, "
+            "pipeline, port, terminal, border, storage, supplier).",
+        ),
     ] = None,
     objective: Annotated[
         str, typer.Option("--objective", help="unmet (PJ, default) or cost (USD).")
@@ -55,6 +59,7 @@ def interdict(
     """
     from corridors.analysis.interdiction import interdict as api_interdict
     from corridors.analysis.interdiction import write_interdiction
+    from corridors.core.availability import element_label
     from corridors.core.status import Status
 
     costs = None
@@ -84,14 +89,16 @@ def interdict(
     )
     path = write_interdiction(res, out_dir)
     colour = "green" if res.status is Status.OPTIMAL else "red"
-    out.print(f"[bold]worst loss[/bold]: {', '.join(res.elements) or '(none)'}")
+    labels = [element_label(n) for n in res.elements]
+    out.print(f"[bold]worst loss[/bold]: {', '.join(labels) or '(none)'}")
     out.print(f"  status          [{colour}]{res.status}[/{colour}] (gap {res.gap})")
     if res.unmet is not None:
         out.print(f"  unmet demand    {res.unmet:,.1f} PJ")
     if res.cost is not None:
         out.print(f"  total cost      {res.cost / 1e9:,.2f} billion USD")
     for r in res.runners_up:
-        out.print(f"  next: {', '.join(r['elements'])}: {r['unmet']:,.1f} PJ unmet")
+        nxt = ", ".join(element_label(n) for n in r["elements"])
+        out.print(f"  next: {nxt}: {r['unmet']:,.1f} PJ unmet")
     out.print(f"  {res.n_elements} elements, {res.seconds:.1f} s -> {path}")
     if res.status is not Status.OPTIMAL:
         raise typer.Exit(1)
@@ -108,8 +115,9 @@ def expand(
         str | None,
         typer.Option(
             "--scenarios",
-            help="n1:CLASSES = every single loss of those element classes plus no loss, "
-            "equally weighted. Default: expansion.scenarios in the YAML.",
+            help="n1:CLASSES = every single loss of those element classes (as for sweep; "
+            "n1 alone: chokepoint, pipeline, port, terminal, border, storage, supplier) plus "
+            "no loss, equally weighted. Default: expansion.scenarios in the YAML.",
         ),
     ] = None,
     frontier_budgets: Annotated[

@@ -5,7 +5,8 @@ An event keeps ``capacity_factor`` of its targets' capacity during its window. A
 so closing a strait cuts every lane through it; a supply node's exports are cut too. A link
 target cuts the link (both directions of a bidirectional link); a corridor target cuts every
 link tagged with it; a country target (ISO 3166-1 alpha-3) cuts the supplies of that country.
-Overlapping events multiply. An event with a ``probability`` is a possible event: it is not
+Overlapping events multiply, and they multiply the scenario's ``bypass_share`` on the arcs
+of links marked ``bypass: true`` (see :func:`availability`). An event with a ``probability`` is a possible event: it is not
 applied to a plain run, only sampled by Monte Carlo (see :func:`sample_events`). A window given as dates covers a period partly: the period keeps
 ``1 - (1 - factor) * overlap``, with ``overlap`` the covered fraction of the period.
 """
@@ -60,6 +61,7 @@ class TargetResolver:
     def __init__(self, scenario: Scenario, network: Network):
         self.link_ids = list(network.links.index)
         self.node_ids = list(network.nodes.index)
+        self.importer = scenario.importer
         link_pos = {lid: i for i, lid in enumerate(self.link_ids)}
         node_pos = {nid: i for i, nid in enumerate(self.node_ids)}
         links = network.links
@@ -99,6 +101,12 @@ class TargetResolver:
 
     def all_names(self) -> list[str]:
         return sorted({n for table in self.names.values() for n in table})
+
+    def label(self, name: str) -> str:
+        """How to show target ``name``: a corridor as ``corridor:id (whole corridor)``."""
+        if ":" not in name and [k for k in TARGET_KINDS if name in self.names[k]] == ["corridor"]:
+            name = f"corridor:{name}"
+        return element_label(name)
 
     def resolve(self, name: str) -> Targets:
         """The elements ``name`` stands for; raises ``KeyError`` with a helpful message."""
@@ -177,10 +185,28 @@ def window_problems(scenario: Scenario) -> list[Problem]:
     return out
 
 
+def bypass_links(network: Network) -> np.ndarray:
+    """Row indices of the arcs of links marked ``bypass: true`` (reverse arcs included)."""
+    if "bypass" not in network.links.columns:
+        return np.zeros(0, dtype=int)
+    flag = network.links["bypass"].fillna(False).astype(bool).to_numpy()
+    return np.flatnonzero(flag)
+
+
 def availability(
-    scenario: Scenario, network: Network, resolver: TargetResolver | None = None
+    scenario: Scenario,
+    network: Network,
+    resolver: TargetResolver | None = None,
+    bypass: bool = True,
 ) -> Availability:
-    """Availability factors for the scenario's disruption events.
+    """Availability factors for the scenario: the ``bypass_share`` of bypass links, then the
+    disruption events multiplied on top.
+
+    Every arc of a link with ``bypass: true`` starts at ``a_l,t = bypass_share`` in every
+    period (the share of the bypass's capacity open to this importer), so its usable capacity
+    is ``cap_l · bypass_share · (event factors) · d_t``; a sweep that starts from this
+    availability multiplies its losses on top. ``bypass=False`` leaves the share out (events
+    only, e.g. to draw what is disrupted).
 
     Raises :class:`ScenarioError` naming every event with an unknown target (with a
     suggestion) or a window outside the horizon.
@@ -190,6 +216,8 @@ def availability(
     avail = Availability.full(
         len(network.links), len(network.nodes), len(scenario.supply), scenario.horizon.periods
     )
+    if bypass and scenario.bypass_share != 1.0:
+        avail.link[bypass_links(network)] *= scenario.bypass_share
     for i, ev in enumerate(scenario.disruptions):
         resolved = []
         for name in ev.targets:
@@ -226,6 +254,22 @@ LINK_MODES = ("pipeline", "sea", "rail", "conversion")
 NODE_KINDS = ("chokepoint", "port", "border", "terminal", "junction", "supply", "demand", "storage")
 GROUP_CLASSES = ("supplier", "corridor")
 ELEMENT_CLASSES = LINK_MODES + NODE_KINDS + GROUP_CLASSES
+DISRUPTABLE_CLASSES = (
+    "chokepoint",
+    "pipeline",
+    "port",
+    "terminal",
+    "border",
+    "storage",
+    "supplier",
+)
+"""The default element set of sweeps, interdiction, ``expand --scenarios n1:`` and the flow
+N-1: what can actually be disrupted. A terminal includes its regasification (``conversion``)
+links; supplier countries exclude the scenario's ``importer``. Open-sea waypoints (``junction``), demand regions, plain sea lanes (``sea``), rail,
+supply nodes and whole corridors are left out; ask for them by name (``--elements
+default,junction,corridor``)."""
+CLASS_ALIASES = {"default": DISRUPTABLE_CLASSES, "all": ELEMENT_CLASSES}
+WHOLE_CORRIDOR = "(whole corridor)"
 
 
 @dataclass(frozen=True)
@@ -233,27 +277,44 @@ class Element:
     """Something that can be lost: a link, a node, a supplier country or a corridor."""
 
     name: str
-    """Target name as a user writes it (``kind:id`` where a plain id would be ambiguous)."""
+    """Target name as a user writes it (``kind:id`` where a plain id would be ambiguous;
+    always ``corridor:id`` for a corridor)."""
     cls: str
     """Element class: a link mode, a node kind, ``supplier`` or ``corridor``."""
     targets: Targets
 
+    @property
+    def label(self) -> str:
+        """How rankings show it: a corridor is marked as the loss of a whole corridor."""
+        return element_label(self.name)
+
+
+def element_label(name: str) -> str:
+    """``corridor:north`` -> ``corridor:north (whole corridor)``; other names unchanged."""
+    return f"{name} {WHOLE_CORRIDOR}" if name.startswith("corridor:") else name
+
 
 def parse_classes(spec: str | None) -> tuple[str, ...]:
-    """``"chokepoint,pipeline"`` -> classes; ``None``/``"all"`` -> every class."""
-    if spec is None or spec.strip() in ("", "all"):
-        return ELEMENT_CLASSES
-    out = []
+    """``"chokepoint,pipeline"`` -> classes. ``None`` or ``""`` -> :data:`DISRUPTABLE_CLASSES`;
+    the words ``default`` and ``all`` stand for that set and for every class
+    (``"default,corridor"`` adds whole corridors to the default set)."""
+    if spec is None or not spec.strip():
+        return DISRUPTABLE_CLASSES
+    out: list[str] = []
     for part in spec.split(","):
         part = part.strip()
+        if part in CLASS_ALIASES:
+            out.extend(CLASS_ALIASES[part])
+            continue
         if part not in ELEMENT_CLASSES:
+            choices = (*ELEMENT_CLASSES, *CLASS_ALIASES)
             raise ScenarioError(
                 [
                     Problem(
                         "",
                         "--elements",
-                        f"unknown element class '{part}'{suggest(part, ELEMENT_CLASSES)}; "
-                        f"choose from {', '.join(ELEMENT_CLASSES)}",
+                        f"unknown element class '{part}'{suggest(part, choices)}; "
+                        f"choose from {', '.join(choices)}",
                     )
                 ]
             )
@@ -262,28 +323,52 @@ def parse_classes(spec: str | None) -> tuple[str, ...]:
 
 
 def elements(network: Network, resolver: TargetResolver, classes: tuple[str, ...]) -> list[Element]:
-    """Every element of the given classes, in a stable order (class, then id)."""
+    """Every element of the given classes, in a stable order (class, then id), each once.
+
+    Class ``terminal`` is the terminal nodes (losing one cuts its regasification links too)
+    and any conversion link that touches no terminal node. Class ``supplier`` leaves out the
+    scenario's ``importer``: its own production is not an import supplier (its supply nodes
+    stay available as class ``supply``, and ``country:ISO3`` as an event target).
+    """
 
     def name(kind: str, ident: str) -> str:
         hits = [k for k in TARGET_KINDS if ident in resolver.names[k]]
-        return ident if hits == [kind] else f"{kind}:{ident}"
+        return ident if hits == [kind] and kind != "corridor" else f"{kind}:{ident}"
 
     out: list[Element] = []
+    seen: set[str] = set()
+
+    def add(kind: str, ident: str, cls: str) -> None:
+        n = name(kind, ident)
+        if n not in seen:
+            seen.add(n)
+            out.append(Element(n, cls, resolver.names[kind][ident]))
+
     links = network.links[~network.links.index.str.endswith(REVERSE_SUFFIX)]
     nodes = network.nodes
     for cls in classes:
         if cls in LINK_MODES:
             for lid in sorted(links.index[links["mode"] == cls]):
-                out.append(Element(name("link", lid), cls, resolver.names["link"][lid]))
+                add("link", lid, cls)
         elif cls in NODE_KINDS:
             for nid in sorted(nodes.index[nodes["kind"] == cls]):
-                out.append(Element(name("node", nid), cls, resolver.names["node"][nid]))
+                add("node", nid, cls)
+            if cls == "terminal":
+                at = set(nodes.index[nodes["kind"] == "terminal"])
+                alone = (
+                    (links["mode"] == "conversion")
+                    & ~links["from"].isin(at)
+                    & ~links["to"].isin(at)
+                )
+                for lid in sorted(links.index[alone]):
+                    add("link", lid, cls)
         elif cls == "supplier":
             for c in sorted(resolver.names["country"]):
-                out.append(Element(name("country", c), cls, resolver.names["country"][c]))
+                if c != resolver.importer:
+                    add("country", c, cls)
         elif cls == "corridor":
             for c in sorted(resolver.names["corridor"]):
-                out.append(Element(name("corridor", c), cls, resolver.names["corridor"][c]))
+                add("corridor", c, cls)
     return out
 
 

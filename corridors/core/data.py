@@ -30,11 +30,13 @@ class SupplyRow:
 
 @dataclass(frozen=True, slots=True)
 class DemandRow:
-    """A demand entry: ``amount`` units per year at ``node``."""
+    """A demand entry: ``amount`` units per year at ``node``, ``shortage_cost`` USD per unit
+    left unmet (the entry's own, else the commodity's)."""
 
     node: str
     commodity: str
     amount: float
+    shortage_cost: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +98,17 @@ def model_data(scenario: Scenario, network: Network) -> ModelData:
         ]
     )
     ef = scenario.emission_factors
-    # t CO2e per unit = tonnes/unit * km * g/(t km) * 1e-6 t/g
-    emis = np.array(
-        [
-            com[c].tonnes_per_unit * km * ef.get(mode, {}).get(c, 0.0) * 1e-6
-            for c, km, mode in zip(
-                links["commodity"], links["length_km"], links["mode"], strict=True
-            )
-        ]
+    # t CO2e per unit = tonnes/unit * km * g/(t km) * 1e-6 t/g + the link's fixed co2_per_unit
+    emis = (
+        np.array(
+            [
+                com[c].tonnes_per_unit * km * ef.get(mode, {}).get(c, 0.0) * 1e-6
+                for c, km, mode in zip(
+                    links["commodity"], links["length_km"], links["mode"], strict=True
+                )
+            ]
+        )
+        + links["co2_per_unit"].astype(float).to_numpy()
     )
     cap = links["capacity"].astype(float).to_numpy()
     node_cap = network.nodes["capacity"].astype(float).to_numpy()
@@ -128,7 +133,15 @@ def model_data(scenario: Scenario, network: Network) -> ModelData:
         shortage={c: v.shortage_cost for c, v in com.items()},
         carbon_price=scenario.carbon_price,
         supply=[SupplyRow(s.node, s.commodity, s.min, s.max, s.price) for s in scenario.supply],
-        demand=[DemandRow(k.node, k.commodity, k.amount) for k in scenario.demand],
+        demand=[
+            DemandRow(
+                k.node,
+                k.commodity,
+                k.amount,
+                com[k.commodity].shortage_cost if k.shortage_cost is None else k.shortage_cost,
+            )
+            for k in scenario.demand
+        ],
         storage=[
             StorageRow(
                 j.node,

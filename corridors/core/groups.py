@@ -1,5 +1,5 @@
-"""Groups that shares and policy targets are taken over: importer and supplier countries, and
-the entry links (from outside into the importer countries).
+"""Groups that shares and policy targets are taken over: importer and supplier countries, the
+entry links (from outside into the importer countries) and which supplies are domestic.
 
 Stated once here, used by the policy constraints (:mod:`corridors.core.policy`) and by the
 diversity indices (:mod:`corridors.analysis.diversity`).
@@ -34,13 +34,27 @@ def entry_mask(scenario: Scenario, network: Network) -> pd.Series:
     return (~src.isin(imp)) & dst.isin(imp)
 
 
-def supplier_countries(scenario: Scenario, network: Network, commodity: str = ALL) -> list[str]:
-    """Countries with a supply entry of ``commodity`` (``all``: any commodity)."""
+def domestic_supplies(scenario: Scenario, network: Network) -> list[bool]:
+    """For each entry of ``scenario.supply``, whether it is domestic production: its node's
+    ``country`` is the scenario's ``importer``. Without an importer every supply is an import."""
+    if scenario.importer is None:
+        return [False] * len(scenario.supply)
     country = network.nodes["country"]
+    return [
+        s.node in country.index and str(country[s.node]) == scenario.importer
+        for s in scenario.supply
+    ]
+
+
+def supplier_countries(scenario: Scenario, network: Network, commodity: str = ALL) -> list[str]:
+    """Countries with an import supply entry of ``commodity`` (``all``: any commodity); the
+    importer's own (domestic) supplies are not imports."""
+    country = network.nodes["country"]
+    domestic = domestic_supplies(scenario, network)
     return sorted(
         {
             str(country[s.node])
-            for s in scenario.supply
-            if commodity in (ALL, s.commodity) and s.node in country.index
+            for s, home in zip(scenario.supply, domestic, strict=True)
+            if commodity in (ALL, s.commodity) and s.node in country.index and not home
         }
     )

@@ -217,7 +217,7 @@ def _objective(data: ModelData, col: dict[str, np.ndarray], num_col: int) -> np.
     """Cost vector c of the objective, million USD, discounted to the start of the horizon:
 
         min Σ_t δ_t [ Σ_s price_s·supply[s,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
-                      + Σ_k shortage_c(k)·unmet[k,t] ]
+                      + Σ_k shortage_k·unmet[k,t] ]
 
     with e_l = tonnes per unit · length_l · emission factor(mode_l, c_l) (t CO2e per unit)
     and δ_t = (1 + r)^(−start of period t in years). With one period δ = 1. Discounting also
@@ -230,7 +230,7 @@ def _objective(data: ModelData, col: dict[str, np.ndarray], num_col: int) -> np.
     c[col["flow"]] = dis * unit[:, None]
     price = np.array([s.price for s in data.supply], dtype=float)
     c[col["supply"]] = dis * price[:, None]
-    short = np.array([data.shortage[k.commodity] for k in data.demand], dtype=float)
+    short = np.array([k.shortage_cost for k in data.demand], dtype=float)
     c[col["unmet"]] = dis * short[:, None]
     return c
 

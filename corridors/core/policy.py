@@ -8,6 +8,7 @@ Group energies (PJ) in period t, for a commodity c (or ``all`` commodities, in P
 definitions of :mod:`corridors.analysis.diversity`:
 
 - supplier i:   E_i,t = Σ_{s of country i} PJ(c_s)·supply[s,t];   total T_t = Σ_s PJ(c_s)·supply[s,t]
+  over the import supplies s (with a scenario ``importer``, its domestic production is left out)
 - corridor, entry point or mode g:  E_g,t = Σ_{entry links l in g} PJ(c_l)·flow[l,t];
   total T_t = Σ over all entry links
 - chokepoint k: E_k,t = Σ_{l into k} PJ(c_l)·flow[l,t];  total T_t = supplier total
@@ -53,7 +54,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from corridors.core.groups import ALL, NONE, entry_mask, importer_countries, supplier_countries
+from corridors.core.groups import (
+    ALL,
+    NONE,
+    domestic_supplies,
+    entry_mask,
+    importer_countries,
+    supplier_countries,
+)
 from corridors.core.model import BuiltModel
 from corridors.core.pyomo_model import index_keys
 from corridors.errors import Problem, ScenarioError, suggest
@@ -83,8 +91,9 @@ def group_terms(
     total: Terms = []
     if group in ("supplier", "chokepoint"):
         country = network.nodes["country"]
+        domestic = domestic_supplies(scenario, network)
         for s, sup in enumerate(scenario.supply):
-            if commodity in (ALL, sup.commodity):
+            if commodity in (ALL, sup.commodity) and not domestic[s]:
                 term = ("supply", s, pj[sup.commodity])
                 total.append(term)
                 if group == "supplier":

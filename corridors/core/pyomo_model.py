@@ -233,7 +233,7 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]
     near 1), discounted to the start of the horizon, ``objective``:
 
         min Σ_t δ_t [ Σ_(n,c) price[n,c]·supply[n,c,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
-                      + Σ_(n,c) shortage_c·unmet[n,c,t] ]
+                      + Σ_(n,c) shortage_(n,c)·unmet[n,c,t] ]
 
     with e_l = tonnes per unit · length_l · emission factor(mode_l, c_l) (t CO2e per unit)
     and δ_t = (1 + r)^(−start of period t in years). A term added by a user (``extra=``) must
@@ -246,7 +246,7 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]
     unit = {
         "flow": data.link_cost + data.carbon_price * data.link_emis,
         "supply": np.array([s.price for s in data.supply], dtype=float),
-        "unmet": np.array([data.shortage[k.commodity] for k in data.demand], dtype=float),
+        "unmet": np.array([k.shortage_cost for k in data.demand], dtype=float),
     }
     coefs: list[float] = []
     xv: list[Any] = []

@@ -174,7 +174,7 @@ def make_result(
 
     dis = data.discount[None, :]
     prices_s = np.array([x.price for x in sup]).reshape(-1, 1)
-    short_k = np.array([data.shortage[k.commodity] for k in dem]).reshape(-1, 1)
+    short_k = np.array([k.shortage_cost for k in dem]).reshape(-1, 1)
     cost = {  # USD, discounted like the objective
         "supply": float(np.nansum(_clean(sol.supply) * prices_s * dis)),
         "transport": float(np.nansum(_clean(sol.flow) * data.link_cost[:, None] * dis)),

@@ -25,7 +25,8 @@ from corridors.core.results import Result, make_result
 from corridors.core.solve import Runner
 from corridors.core.solvers import PyomoSolverRunner, check_solver, make_runner
 from corridors.errors import CorridorsError, Problem
-from corridors.io.network import Network, load_network, network_from_graph
+from corridors.io.graph import network_from_graph
+from corridors.io.network import Network, load_network
 from corridors.io.scenario import load_scenario
 from corridors.io.schema import Scenario
 
@@ -81,7 +82,7 @@ def prepare(
     :class:`Scenario` or a prepared model alike. ``network`` is a graph built or edited by the
     user (a ``networkx.MultiDiGraph`` as :attr:`Network.graph`, or a :class:`Network`) used
     in place of the scenario's geodata files; it is validated like the files
-    (:func:`~corridors.io.network.network_from_graph`) and the model is built from it.
+    (:func:`~corridors.io.graph.network_from_graph`) and the model is built from it.
 
     ``extra(model, prep)`` (see :data:`Extra`), if given, is called once the model is built
     (after a policy block): it receives the Pyomo model (:attr:`Prepared.pyomo`) and this

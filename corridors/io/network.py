@@ -5,8 +5,8 @@ feature, one edge per link feature (``from`` -> ``to``, the edge key is the link
 carrying the documented properties of docs/data-format.md as attributes (nodes also ``lon`` and
 ``lat``, links their ``geometry``). The tables the model is built from (:attr:`Network.nodes`,
 :attr:`Network.links`) are exactly the graph's content: :func:`load_network` reads the files,
-:func:`network_from_graph` takes a graph a user built or edited, and both validate with the same
-messages. :func:`to_geodata` writes a graph back as nodes.geojson and links.geojson.
+:func:`corridors.io.graph.network_from_graph` takes a graph a user built or edited, and both
+validate with the same messages (:func:`corridors.io.graph.to_geodata` writes a graph back).
 
 Links carry one commodity each; a conversion link (e.g. LNG regasification) turns its input
 commodity into ``output_commodity`` with an energy ``efficiency``. A bidirectional link is one
@@ -17,8 +17,7 @@ from the data or, failing that, from the geodesic length of the geometry (pyproj
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -28,10 +27,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pyproj import Geod
-from shapely.geometry import LineString, Point, mapping, shape
+from shapely.geometry import LineString, Point, shape
 
 from corridors.errors import NetworkError, Problem, pydantic_message, suggest
-from corridors.io.files import write_text
 from corridors.io.schema import Scenario
 
 NodeKind = Literal[
@@ -89,6 +87,12 @@ class LinkProps(BaseModel):
     efficiency: Annotated[float, Field(gt=0)] = 1.0
     """Energy efficiency, PJ out per PJ in."""
     bidirectional: bool = False
+    bypass: bool = False
+    """A route around a chokepoint (e.g. a pipeline bypassing a strait): its capacity is
+    multiplied by the scenario's ``bypass_share``."""
+    co2_per_unit: Annotated[float, Field(ge=0)] = 0.0
+    """Emissions that do not depend on distance, t CO2e per commodity unit carried (the energy
+    of liquefaction on an LNG loading lane, of regasification at a terminal)."""
     source: str | None = None
     note: str | None = None
 
@@ -109,8 +113,8 @@ class Network:
     ``graph`` is the network (see the module docstring): nodes and the active links, one edge
     per link. ``nodes`` is indexed by node id; ``links`` by arc id (reverse arcs of
     bidirectional links included) with columns ``from, to, mode, commodity, output_commodity,
-    efficiency, capacity, cost, length_km, corridor, status, capex, base_id``: the model is
-    built from these two tables, which hold exactly the graph's content. ``geometry`` maps ids
+    efficiency, capacity, cost, length_km, corridor, status, capex, bypass, base_id``: the model
+    is built from these two tables, which hold exactly the graph's content. ``geometry`` maps ids
     to shapely geometries; ``inactive_links`` holds planned/candidate links not switched on.
     """
 
@@ -370,135 +374,6 @@ def load_network(scenario: Scenario) -> Network:
     )
 
 
-def _clean(value: Any) -> Any:
-    """A graph attribute as a plain Python value (NumPy scalars unwrapped); NaN is None."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def network_from_graph(graph: nx.MultiDiGraph | Network, scenario: Scenario) -> Network:
-    """The network of a graph a user built or edited (nodes and edges added or removed,
-    attributes changed), validated against ``scenario`` like the files of
-    :func:`load_network`, with the same messages; problems name ``graph.nodes`` or
-    ``graph.edges`` in place of a file.
-
-    The graph is read as :attr:`Network.graph` is written: a ``networkx.MultiDiGraph`` whose
-    nodes are node ids with the node properties of docs/data-format.md and ``lon``/``lat``, and
-    whose edges ``from -> to`` have the link id as key and the link properties as attributes
-    (``geometry``, a shapely LineString or GeoJSON mapping, may be absent: a straight line).
-    An attribute set to None (or NaN) is absent. Links whose ``status`` the scenario does not
-    switch on become :attr:`Network.inactive_links`, as in the files. The graph is not
-    modified; the returned network holds a validated copy. A :class:`Network` stands for its
-    graph.
-    """
-    if isinstance(graph, Network):
-        graph = graph.graph
-    if not isinstance(graph, nx.MultiDiGraph):
-        raise NetworkError(
-            Problem(
-                "graph",
-                "",
-                f"expected a networkx.MultiDiGraph (got {type(graph).__name__}); start from "
-                "corridors.load_network(scenario).graph, or nx.MultiDiGraph(your_graph)",
-            )
-        )
-    problems: list[Problem] = []
-    commodities = set(scenario.commodities)
-
-    node_rows: list[dict[str, Any]] = []
-    known: set[str] = set()  # nodes with attributes: an edge to any other node is an error
-    for nid, raw_data in graph.nodes(data=True):
-        data = {k: _clean(v) for k, v in raw_data.items()}
-        data = {k: v for k, v in data.items() if v is not None}
-        if not isinstance(nid, str) or not nid:
-            problems.append(Problem(GRAPH_NODES, repr(nid), "a node id must be a non-empty string"))
-            continue
-        if not data and (graph.in_degree(nid) or graph.out_degree(nid)):
-            continue  # made by add_edge for an unknown node: reported on its edges
-        known.add(nid)
-        if "id" in data and data.pop("id") != nid:
-            problems.append(
-                Problem(
-                    GRAPH_NODES, f"{nid}.id", "differs from the node's id (its key in the graph)"
-                )
-            )
-        lon, lat = data.pop("lon", None), data.pop("lat", None)
-        p = _validate({"id": nid, **data}, nid, NodeProps, GRAPH_NODES, problems)
-        if lon is None or lat is None:
-            problems.append(
-                Problem(GRAPH_NODES, f"{nid}.lon", "a node needs lon and lat (WGS84 degrees)")
-            )
-            continue
-        try:
-            point = Point(float(lon), float(lat))
-        except (TypeError, ValueError):
-            problems.append(
-                Problem(
-                    GRAPH_NODES, f"{nid}.lon", f"lon and lat must be numbers (got {lon!r}, {lat!r})"
-                )
-            )
-            continue
-        g = _geometry(point, "Point", nid, GRAPH_NODES, problems)
-        if p is None or g is None:
-            continue
-        node_rows.append({**p.model_dump(), "lon": g.x, "lat": g.y})
-
-    link_rows: list[dict[str, Any]] = []
-    link_ends: dict[str, tuple[Any, Any]] = {}
-    for u, v, key, raw_data in graph.edges(keys=True, data=True):
-        data = {k: _clean(val) for k, val in raw_data.items()}
-        data = {k: val for k, val in data.items() if val is not None}
-        if not isinstance(key, str) or not key:
-            problems.append(
-                Problem(
-                    GRAPH_EDGES,
-                    f"{u}->{v}",
-                    f"edge key {key!r} is not a link id; add links with "
-                    "graph.add_edge(from_node, to_node, key=LINK_ID, ...)",
-                )
-            )
-            continue
-        if key in link_ends:
-            a, b = link_ends[key]
-            problems.append(
-                Problem(
-                    GRAPH_EDGES,
-                    f"{key}.id",
-                    f"duplicate link id '{key}' (also {a}->{b}); give each link a unique id",
-                )
-            )
-            continue
-        link_ends[key] = (u, v)
-        if key in known:
-            problems.append(
-                Problem(
-                    GRAPH_EDGES,
-                    f"{key}.id",
-                    f"link id '{key}' is also a node id; ids must be unique",
-                )
-            )
-            continue
-        for attr, value in (("id", key), ("from", u), ("to", v)):
-            if attr in data and data.pop(attr) != value:
-                what = "id (its key in the graph)" if attr == "id" else f"'{attr}' end of the edge"
-                problems.append(
-                    Problem(GRAPH_EDGES, f"{key}.{attr}", f"differs from the edge's {what}")
-                )
-        geom = data.pop("geometry", None)
-        props = {"id": key, "from": u, "to": v, **data}
-        lp = _validate(props, key, LinkProps, GRAPH_EDGES, problems)
-        _check_link(props, lp, key, GRAPH_EDGES, known, commodities, problems)
-        if lp is None:
-            continue
-        g = _geometry(geom, "LineString", key, GRAPH_EDGES, problems)
-        link_rows.append({**lp.model_dump(by_alias=True), "geometry": g})
-
-    return _assemble(scenario, node_rows, link_rows, problems, GRAPH_NODES, ())
-
-
 def _assemble(
     scenario: Scenario,
     node_rows: list[dict[str, Any]],
@@ -525,7 +400,7 @@ def _assemble(
         if row["output_commodity"] is None:
             row["output_commodity"] = row["commodity"]
     all_links = pd.DataFrame(link_rows).set_index("id") if link_rows else _empty_links()
-    for col in ("capacity", "cost", "length_km", "capex", "efficiency"):
+    for col in ("capacity", "cost", "length_km", "capex", "efficiency", "co2_per_unit"):
         all_links[col] = all_links[col].astype(float)
     all_links["base_id"] = all_links.index
 
@@ -588,6 +463,17 @@ def _empty_links() -> pd.DataFrame:
 def _check_scenario_refs(scenario: Scenario, nodes: pd.DataFrame, problems: list[Problem]) -> None:
     file = str(scenario.source or "")
     ids = set(nodes.index)
+    countries = set(nodes["country"])
+    if scenario.importer is not None and scenario.importer not in countries:
+        problems.append(
+            Problem(
+                file,
+                "importer",
+                f"no node has country '{scenario.importer}'"
+                f"{suggest(scenario.importer, countries)}; the importer is the country of the "
+                "nodes whose supplies are domestic production",
+            )
+        )
     for key in ("supply", "demand", "storage"):
         for i, entry in enumerate(getattr(scenario, key)):
             if entry.node not in ids:
@@ -601,74 +487,3 @@ def _check_scenario_refs(scenario: Scenario, nodes: pd.DataFrame, problems: list
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def _json_value(value: Any) -> Any:
-    value = _clean(value)
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
-def _feature(props: Iterable[tuple[str, Any]], geometry: Any) -> dict[str, Any]:
-    return {
-        "type": "Feature",
-        "properties": {k: _json_value(v) for k, v in props if _clean(v) is not None},
-        "geometry": None if geometry is None else mapping(shape(geometry)),
-    }
-
-
-def to_geodata(graph: nx.MultiDiGraph | Network, folder: str | Path) -> tuple[Path, Path]:
-    """Write a network graph as ``folder/nodes.geojson`` and ``folder/links.geojson``.
-
-    The inverse of reading: a scenario whose ``network`` names the two files loads the same
-    graph (edited networks become scenarios). Nodes are written with their ``lon``/``lat`` as a
-    Point, edges as links with ``id`` (the key), ``from``, ``to`` and their attributes in the
-    order of docs/data-format.md (unknown attributes too, so that loading names them); None and
-    NaN are left out, and so is an ``output_commodity`` equal to the ``commodity`` of a link
-    that is not a conversion, and an empty ``name``. A :class:`Network` stands for its graph.
-    Files are written atomically; returns their paths.
-    """
-    if isinstance(graph, Network):
-        graph = graph.graph
-    folder = Path(folder)
-    node_order = [k for k in NODE_ATTRS if k not in ("lon", "lat")]
-    nodes = []
-    for nid, data in graph.nodes(data=True):
-        lon, lat = _clean(data.get("lon")), _clean(data.get("lat"))
-        extra = [(k, v) for k, v in data.items() if k not in NODE_ATTRS and k != "id"]
-        props = [("id", nid), *((k, data.get(k)) for k in node_order), *extra]
-        props = [(k, v) for k, v in props if not (k == "name" and v == "")]
-        point = None if lon is None or lat is None else Point(lon, lat)
-        nodes.append(_feature(props, point))
-    link_order = [k for k in LINK_ATTRS if k != "geometry"]
-    links = []
-    for u, v, key, data in graph.edges(keys=True, data=True):
-        values = dict(data)
-        if values.get("mode") != "conversion" and values.get("output_commodity") == values.get(
-            "commodity"
-        ):
-            values.pop("output_commodity", None)
-        if values.get("name") == "":
-            values.pop("name")
-        extra = [
-            (k, val)
-            for k, val in values.items()
-            if k not in LINK_ATTRS and k not in ("id", "from", "to")
-        ]
-        props = [
-            ("id", key),
-            ("name", values.get("name")),
-            ("from", u),
-            ("to", v),
-            *((k, values.get(k)) for k in link_order if k != "name"),
-            *extra,
-        ]
-        links.append(_feature(props, data.get("geometry")))
-    paths = (folder / "nodes.geojson", folder / "links.geojson")
-    for path, feats in zip(paths, (nodes, links), strict=True):
-        # one feature per line, as geodata/build.py writes them: diffs stay readable
-        lines = [json.dumps(f, separators=(",", ":"), ensure_ascii=False) for f in feats]
-        head = '{"type":"FeatureCollection","features":[\n'
-        write_text(path, head + ",\n".join(lines) + "\n]}\n")
-    return paths

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 NonNeg = Annotated[float, Field(ge=0)]
 Factor = Annotated[float, Field(ge=0, le=1)]
@@ -56,11 +57,18 @@ class Supply(_Frozen):
 
 
 class Demand(_Frozen):
-    """Import demand for one commodity at a node (per year)."""
+    """Demand for one commodity at a node (per year)."""
 
     node: str
     commodity: str
     amount: NonNeg
+    shortage_cost: NonNeg | None = None
+    """USD per unit left unmet; defaults to the commodity's ``shortage_cost``. A lower value
+    marks demand that gives way first (e.g. discretionary stock building)."""
+    purpose: Literal["consumption", "stock_building"] = "consumption"
+    """``consumption`` (refinery runs, gas use) or ``stock_building`` (filling stocks): the
+    balance, shortfall shares and survival time count consumption; stock building is
+    reported beside it (its shortfall is stock building given up, not a shortage)."""
 
 
 class Storage(_Frozen):
@@ -243,6 +251,14 @@ class Scenario(_Frozen):
     demand: tuple[Demand, ...] = ()
     horizon: Horizon = Horizon()
     storage: tuple[Storage, ...] = ()
+    importer: str | None = None
+    """The importing country (ISO 3166-1 alpha-3, e.g. ``CHN``) whose balance this is: a
+    supply at a node of that ``country`` is domestic production, any other supply an import.
+    None: every supply is an import."""
+    bypass_share: Factor = 1.0
+    """Share of the capacity of every link marked ``bypass: true`` (e.g. pipelines around a
+    strait) available to this importer's cargoes, in every period; disruptions multiply on
+    top."""
     carbon_price: NonNeg = 0.0
     """USD per t CO2e."""
     discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.03
@@ -264,6 +280,15 @@ class Scenario(_Frozen):
     """The YAML file this scenario was loaded from (set by the loader)."""
     disruption_origins: tuple[tuple[str, int], ...] = Field(default=(), exclude=True)
     """(file, index in that file) of each disruption after ``extends`` merging (loader-set)."""
+
+    @field_validator("importer")
+    @classmethod
+    def _iso3(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError(
+                "must be an ISO 3166-1 alpha-3 country code, three upper-case letters (e.g. CHN)"
+            )
+        return value
 
     def event_location(self, i: int) -> tuple[str, str]:
         """The file and key where disruption ``i`` of the merged scenario was written."""

@@ -1,7 +1,8 @@
 """One self-contained HTML briefing of a result folder: ``DIR/report.html``.
 
 Key figures (cost, unmet demand, days of cover, chokepoint exposure, supplier concentration,
-diversification metrics when summary.json has them), the briefing map (PNG as a data URI),
+diversification metrics when summary.json has them), the balance (production, imports,
+consumption, unmet), the briefing map (PNG as a data URI),
 the interactive map (inline SVG and JavaScript), charts (inline SVG) and tables. Nothing is
 fetched: no external URL appears in the file, and a Content-Security-Policy forbids any
 request, so it works offline and from a USB stick. Every name taken from the data is
@@ -10,168 +11,28 @@ HTML-escaped.
 
 from __future__ import annotations
 
-import base64
-import html
-import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from corridors.analysis.metrics import balance, domestic_rows, import_supply
 from corridors.analysis.routes import betweenness, commodity_graph, route_flows, routes, structure
 from corridors.core.resultdir import ResultDir, load_result_dir
 from corridors.core.results import Result
 from corridors.io.files import atomic_write
 from corridors.io.schema import Scenario
 from corridors.outputs import layers, maps, style, webmap
-
-CSS = """
-:root{--ink:#222;--muted:#5a5a5a;--line:#ddd;--bad:#c62828;--ok:#2e7d32}
-*{box-sizing:border-box}
-body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
-  color:var(--ink);margin:0;background:#f6f6f4}
-main{max-width:1240px;margin:0 auto;padding:24px 28px 40px;background:#fff}
-h1{font-size:26px;margin:0 0 4px}
-h2{font-size:19px;margin:32px 0 10px;padding-bottom:4px;border-bottom:2px solid #222}
-h3{font-size:15px;margin:18px 0 6px}
-p.lead{color:var(--muted);margin:0 0 14px;max-width:900px}
-.meta{color:var(--muted);font-size:12.5px}
-.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;
-  color:#fff;background:var(--ok);vertical-align:middle}
-.badge.bad{background:var(--bad)}
-.note{border-left:4px solid #e0a800;background:#fff8e1;padding:8px 12px;margin:10px 0}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:12px;margin:14px 0}
-.card{border:1px solid var(--line);border-radius:6px;padding:10px 14px;background:#fcfcfb}
-.card .k{font-size:12.5px;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
-.card .v{font-size:23px;font-weight:700;line-height:1.2;margin:2px 0}
-.card .v.bad{color:var(--bad)}
-.card .d{font-size:12.5px;color:var(--muted)}
-figure{margin:10px 0}
-figure img{width:100%;height:auto;border:1px solid var(--line)}
-figcaption{font-size:12.5px;color:var(--muted)}
-table{border-collapse:collapse;width:100%;font-size:13.5px;margin:6px 0 10px}
-th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-th{background:#f0f0ee;font-weight:600}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.grid2{display:grid;grid-template-columns:1fr 1fr;gap:24px}
-@media (max-width:900px){.grid2{grid-template-columns:1fr}}
-.chart text{font:12px sans-serif;fill:#222}
-.chart .ax{stroke:#999;stroke-width:1}
-footer{margin-top:30px;font-size:12px;color:var(--muted);border-top:1px solid var(--line);
-  padding-top:8px}
-@media print{body{background:#fff}main{padding:0}.cmap{display:none}}
-"""
+from corridors.outputs.html import CSS, bar_chart
+from corridors.outputs.html import card as _card
+from corridors.outputs.html import escape as _e
+from corridors.outputs.html import img as _img
+from corridors.outputs.html import num as _num
+from corridors.outputs.html import pct as _pct
+from corridors.outputs.html import table as _table
 
 NICE = style.NICE_NAMES
-
-
-def _e(x: Any) -> str:
-    return html.escape(str(x), quote=True)
-
-
-def _num(v: Any, digits: int = 1) -> str:
-    if v is None:
-        return "–"
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return _e(v)
-    if not math.isfinite(f):
-        return "–"
-    if f == 0:
-        return "0"
-    if abs(f) >= 100 or digits == 0:
-        return f"{f:,.0f}"
-    return f"{f:,.{digits}f}"
-
-
-def _pct(v: Any, digits: int = 0) -> str:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    return f"{f:.{digits}%}" if math.isfinite(f) else "–"
-
-
-def _table(
-    df: pd.DataFrame, numeric: Sequence[str] = (), caption: str = "", empty: str = "None."
-) -> str:
-    if df.empty:
-        return f"<p>{_e(empty)}</p>"
-    head = "".join(f'<th class="{"n" if c in numeric else ""}">{_e(c)}</th>' for c in df.columns)
-    rows = []
-    for rec in df.itertuples(index=False):
-        cells = "".join(
-            f'<td class="{"n" if c in numeric else ""}">{_e(v)}</td>'
-            for c, v in zip(df.columns, rec, strict=True)
-        )
-        rows.append(f"<tr>{cells}</tr>")
-    cap = f"<caption class='meta'>{_e(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def bar_chart(
-    items: Sequence[tuple[str, Sequence[float]]],
-    series: Sequence[tuple[str, str]],
-    unit: str,
-    width: int = 560,
-    percent: bool = False,
-) -> str:
-    """A horizontal (stacked) bar chart as inline SVG. ``items``: (label, values per series);
-    ``series``: (name, colour). Labels are escaped."""
-    if not items:
-        return "<p>No data.</p>"
-    bar, gap, left, right, top = 18, 7, 170, 80, 8
-    h = top + len(items) * (bar + gap) + (26 if len(series) > 1 else 6)
-    peak = max(sum(v) for _, v in items) or 1.0
-    scale = (width - left - right) / peak
-    out = [
-        f'<svg class="chart" viewBox="0 0 {width} {h}" width="100%" role="img" '
-        f'aria-label="bar chart ({_e(unit)})">'
-    ]
-    y = top
-    for label, values in items:
-        x: float = left
-        text = label if len(label) <= 24 else label[:23] + "…"
-        out.append(
-            f'<text x="{left - 6}" y="{y + bar * 0.72}" text-anchor="end">{_e(text)}'
-            f"<title>{_e(label)}</title></text>"
-        )
-        for (name, colour), v in zip(series, values, strict=True):
-            w = max(0.0, v * scale)
-            if w > 0:
-                out.append(
-                    f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar}" fill="{_e(colour)}">'
-                    f"<title>{_e(label)} — {_e(name)}: "
-                    f"{_e(_pct(v, 1) if percent else _num(v))} {'' if percent else _e(unit)}"
-                    "</title></rect>"
-                )
-            x += w
-        total = sum(values)
-        value = _pct(total, 0) if percent else f"{_num(total)} {unit}"
-        out.append(f'<text x="{x + 5:.1f}" y="{y + bar * 0.72}">{_e(value)}</text>')
-        y += bar + gap
-    out.append(f'<line class="ax" x1="{left}" y1="{top - 2}" x2="{left}" y2="{y - gap + 2}"/>')
-    if len(series) > 1:
-        x = left
-        for name, colour in series:
-            out.append(
-                f'<rect x="{x}" y="{y + 6}" width="12" height="12" fill="{_e(colour)}"/>'
-                f'<text x="{x + 16}" y="{y + 16}">{_e(name)}</text>'
-            )
-            x += 24 + 7.5 * len(name)
-    out.append("</svg>")
-    return "".join(out)
-
-
-def _card(key: str, value: str, detail: str = "", bad: bool = False) -> str:
-    return (
-        f'<div class="card"><div class="k">{_e(key)}</div>'
-        f'<div class="v{" bad" if bad else ""}">{_e(value)}</div>'
-        f'<div class="d">{_e(detail)}</div></div>'
-    )
 
 
 def _pj_map(result: Result) -> dict[str, float]:
@@ -186,7 +47,7 @@ def _names(result: Result) -> pd.Series:
 def _supplier_table(result: Result) -> pd.DataFrame:
     pj = _pj_map(result)
     years = layers.years(result)
-    sup = result.supply.copy()
+    sup = import_supply(result).copy()  # domestic production is not an import
     sup["pj"] = sup["supplied"] * sup["commodity"].map(pj) / years
     piv = sup.pivot_table(
         index="country", columns="commodity", values="pj", aggfunc="sum", fill_value=0.0
@@ -194,6 +55,45 @@ def _supplier_table(result: Result) -> pd.DataFrame:
     piv = piv.reindex(columns=[c for c in result.scenario.commodities if c in piv.columns])
     piv["total"] = piv.sum(axis=1)
     return piv.sort_values("total", ascending=False)
+
+
+def _balance_table(result: Result) -> str:
+    """Production, imports, conversion, stock draw, consumption, unmet and the two shortfall
+    shares of each commodity over the horizon (:func:`corridors.analysis.metrics.balance`)."""
+    if not result.has_solution:
+        return "<p>No solution: no balance.</p>"
+    com = result.scenario.commodities
+    rows = []
+    for c, b in balance(result).items():
+        unit = com[c].unit if c in com else "PJ"
+        name = "all (PJ)" if c not in com else NICE.get(c, c)
+        rows.append(
+            {
+                "commodity": name,
+                "production": f"{_num(b['production'])} {unit}",
+                "imports": f"{_num(b['imports'])} {unit}",
+                "converted": f"{_num(b['conversion'])} {unit}",
+                "stock draw": f"{_num(b['stock_draw'])} {unit}",
+                "consumption": f"{_num(b['consumption'])} {unit}",
+                "unmet": f"{_num(b['unmet'])} {unit}",
+                "unmet / consumption": _pct(b["unmet_share_of_consumption"], 1),
+                "unmet / import requirement": _pct(b["unmet_share_of_imports"], 1),
+            }
+        )
+    t = pd.DataFrame(rows)
+    who = result.scenario.importer
+    caption = (
+        "Over the horizon. "
+        + (
+            f"Production: supplies at nodes of the importer {who}; imports: all other supplies. "
+            if who
+            else "No importer set: every supply counts as an import, production is 0. "
+        )
+        + "Converted: delivered into the commodity by conversion links (regasified LNG, as "
+        "gas) less what they took of it. Import requirement = imports + converted + unmet. "
+        "Production + imports + converted + stock draw + unmet = consumption."
+    )
+    return _table(t, numeric=list(t.columns[1:]), caption=caption)
 
 
 def _diversity(summary: dict[str, Any]) -> dict[str, Any] | None:
@@ -226,8 +126,14 @@ def _key_figures(rd: ResultDir) -> str:
             f"{k} {v / 1e9:,.1f}" for k, v in cb.items() if isinstance(v, int | float) and v
         )
         cards.append(_card("Total cost", f"USD {r.objective / 1e9:,.1f} bn", detail + " (bn)"))
-    total = float((r.supply["supplied"] * r.supply["commodity"].map(pj)).sum()) / years
-    cards.append(_card("Energy imports", f"{total:,.0f} PJ/yr", "all commodities, supplied"))
+    imp = import_supply(r)
+    total = float((imp["supplied"] * imp["commodity"].map(pj)).sum()) / years
+    detail = "all commodities, supplied"
+    if r.scenario.importer is not None:
+        dom = r.supply[domestic_rows(r)]
+        home = float((dom["supplied"] * dom["commodity"].map(pj)).sum()) / years
+        detail += f"; domestic production {home:,.0f} PJ/yr not counted"
+    cards.append(_card("Energy imports", f"{total:,.0f} PJ/yr", detail))
     dem = float((r.unmet["demand"] * r.unmet["commodity"].map(pj)).sum())
     unmet = r.unmet_pj()
     if unmet > 1e-6:
@@ -267,7 +173,9 @@ def _key_figures(rd: ResultDir) -> str:
             _card(
                 "Days of cover",
                 f"{min(days):,.0f} d",
-                ("lowest; " if len(days) > 1 else "") + "; ".join(cover + surv),
+                "stock / daily net imports; "
+                + ("lowest; " if len(days) > 1 else "")
+                + "; ".join(cover + surv),
                 bad=min(days) < 30,
             )
         )
@@ -389,11 +297,6 @@ def _routes_section(r: Result) -> str:
     return "".join(parts)
 
 
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
-
-
 def build_report(
     rd: ResultDir,
     compare: ResultDir | None = None,
@@ -494,6 +397,9 @@ def build_report(
     t = pd.DataFrame(rows)
     parts.append(_table(t, numeric=[c for c in t.columns if c not in ("chokepoint", "state")]))
 
+    parts.append("<h3>Balance</h3>")
+    parts.append(_balance_table(r))
+
     parts.append("<h3>Imports by supplier country</h3>")
     st = pd.DataFrame(
         {
@@ -539,7 +445,8 @@ def build_report(
             [
                 {
                     "commodity": NICE.get(c, c),
-                    "days of cover": _num(v.get("days_of_cover"), 0),
+                    "days of cover (net imports)": _num(v.get("days_of_cover"), 0),
+                    "days of consumption": _num(v.get("days_of_consumption"), 0),
                     "first shortfall (day)": _num(v.get("first_shortfall_day"), 0),
                     "survival (days)": _num(v.get("survival_days"), 0),
                     "lowest stock": _num(v.get("min_reserve_level")),

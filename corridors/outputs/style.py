@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from corridors.analysis.metrics import import_supply
 from corridors.core.results import Result
 from corridors.errors import CorridorsError
 from corridors.outputs.layers import link_flows, pj_factors, years
@@ -110,7 +111,8 @@ def short_label(name: str, ident: str) -> str:
 def headline_text(result: Result) -> str:
     """Imports, cost, unmet demand and (if not optimal) the solver status, on one line."""
     pj = pj_factors(result)
-    total = float((result.supply["supplied"] * result.supply["commodity"].map(pj)).sum())
+    sup = import_supply(result)  # domestic production is not an import
+    total = float((sup["supplied"] * sup["commodity"].map(pj)).sum())
     dem = float((result.unmet["demand"] * result.unmet["commodity"].map(pj)).sum())
     unmet = result.unmet_pj()
     n_years = years(result)

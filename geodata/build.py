@@ -121,13 +121,37 @@ def mbd_to_mt(mbd: float) -> float:
     return mbd * 1e6 * 365 / BBL_PER_T / 1e6
 
 
+#: days of each month in a common year (season shares, as corridors.core.availability)
+MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def seasons() -> dict[str, tuple[list[int], str]]:
+    """Open months of the seasonal nodes and links in tables/seasons.csv, with the source."""
+    out: dict[str, tuple[list[int], str]] = {}
+    for r in read_table("seasons.csv"):
+        months = [int(m) for m in r["months"].split()]
+        if not months or len(set(months)) != len(months) or not all(1 <= m <= 12 for m in months):
+            raise SystemExit(f"seasons.csv: {r['id']}: months must be distinct numbers 1-12")
+        out[r["id"]] = (months, r["source"])
+    return out
+
+
+def season_days(months: list[int]) -> int:
+    return sum(MONTH_DAYS[m - 1] for m in months)
+
+
 def strait_capacities() -> dict[str, tuple[float, str]]:
     """China-bound capacity of each strait in tables/straits.csv, PJ/yr, with its source.
 
     capacity = (China-bound crude + headroom, mb/d -> Mt/yr) x 42.3 + China-bound LNG (Mt) x 48.7:
-    the published throughput less other users' traffic, plus the room stated per strait.
+    the published throughput less other users' traffic, plus the room stated per strait. A
+    seasonal strait (tables/seasons.csv) moves its yearly volume in its open months, so its
+    capacity is the in-season rate: x 365 / (days of the season); a year then carries the
+    volume of the table (the model keeps the season's share of the rate over a year).
     """
     out: dict[str, tuple[float, str]] = {}
+    season = seasons()
     for r in read_table("straits.csv"):
         crude = float(r["china_crude_mbd"]) + float(r["headroom_mbd"])
         pj = mbd_to_mt(crude) * PJ_PER_MT_CRUDE + float(r["china_lng_mt"]) * PJ_PER_MT_LNG
@@ -135,15 +159,24 @@ def strait_capacities() -> dict[str, tuple[float, str]]:
         src = (
             f"capacity:China-bound = crude {r['china_crude_mbd']} mb/d ({r['china_crude_source']})"
             f" + headroom {r['headroom_mbd']} mb/d (assumption) + LNG {r['china_lng_mt']} Mt"
-            f" ({r['china_lng_source']}); {world}location:loc"
+            f" ({r['china_lng_source']})"
         )
-        out[r["id"]] = (round(pj), src)
+        if r["id"] in season:
+            months = season[r["id"]][0]
+            days = season_days(months)
+            names = [MONTH_ABBR[m - 1] for m in months]
+            contiguous = months == list(range(months[0], months[-1] + 1))
+            span = f"{names[0]}-{names[-1]}" if contiguous else " ".join(names)
+            pj *= 365 / days
+            src += f" per year, moved in season ({span}, {days} days): in-season rate x 365/{days}"
+        out[r["id"]] = (round(pj), f"{src}; {world}location:loc")
     return out
 
 
 def build_nodes() -> tuple[list[dict], dict[str, tuple[float, float]]]:
     feats, pos = [], {}
     straits = strait_capacities()
+    season = seasons()
     for r in read_table("nodes.csv"):
         lon, lat = rnd(float(r["lon"])), rnd(float(r["lat"]))
         pos[r["id"]] = (lon, lat)
@@ -158,6 +191,9 @@ def build_nodes() -> tuple[list[dict], dict[str, tuple[float, float]]]:
             src = f"capacity:{src} ({mbd} mb/d petroleum liquids 2023, world total, upper bound); location:loc"
         if r["id"] in straits:
             props["capacity"], src = straits[r["id"]]
+        if r["id"] in season:
+            props["season_months"], season_src = season[r["id"]]
+            src += f"; season_months:{season_src}"
         props["source"] = src
         if r["note"]:
             props["note"] = r["note"]
@@ -392,6 +428,19 @@ def write_fc(path: Path, feats: list[dict], sort_key="id", extra: str = "") -> N
 def main() -> int:
     node_feats, pos = build_nodes()
     link_feats = build_links(pos)
+    season = seasons()
+    for f in link_feats:  # seasonal links (nodes get theirs in build_nodes)
+        p = f["properties"]
+        if p["id"] in season:
+            months, season_src = season[p["id"]]
+            src, note = p.pop("source"), p.pop("note", None)
+            p.update(season_months=months, source=f"{src}; season_months:{season_src}")
+            if note:
+                p["note"] = note
+    ids = {f["properties"]["id"] for f in node_feats + link_feats}
+    unknown = sorted(set(season) - ids)
+    if unknown:
+        raise SystemExit(f"seasons.csv: unknown node or link ids {unknown}")
     write_fc(HERE / "nodes.geojson", node_feats)
     write_fc(HERE / "links.geojson", link_feats)
     (HERE / "basemap").mkdir(exist_ok=True)

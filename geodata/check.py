@@ -1,6 +1,6 @@
 """Consistency checks for geodata/*.geojson and scenarios/*.yaml (run by build.py; `python geodata/check.py`).
 
-Asserts: unique ids; valid kinds, modes, commodities, statuses, ISO codes; every link endpoint
+Asserts: unique ids; valid kinds, modes, commodities, statuses, ISO codes, season months; every link endpoint
 exists; capacities, costs and lengths non-negative; planned/candidate links carry capex; no
 geometry jumps across the antimeridian (except at an explicit crossing, a point on +-180 on each
 side); every sea lane through a chokepoint is split at the
@@ -33,7 +33,17 @@ MODES = {"pipeline", "sea", "rail", "conversion"}
 COMMODITIES = {"crude_oil": 42.3, "lng": 48.7, "pipeline_gas": 36.0}
 STATUSES = {"existing", "planned", "candidate"}
 CORRIDORS = {"south", "north", "west", "myanmar", "pakistan", "domestic"}
-NODE_KEYS = {"id", "name", "kind", "country", "capacity", "corridor", "source", "note"}
+NODE_KEYS = {
+    "id",
+    "name",
+    "kind",
+    "country",
+    "capacity",
+    "corridor",
+    "season_months",
+    "source",
+    "note",
+}
 LINK_KEYS = {
     "id",
     "name",
@@ -52,6 +62,7 @@ LINK_KEYS = {
     "bidirectional",
     "bypass",
     "co2_per_unit",
+    "season_months",
     "source",
     "note",
 }
@@ -67,6 +78,18 @@ def err(msg: str) -> None:
 
 def load(name: str) -> list[dict]:
     return json.loads((HERE / name).read_text(encoding="utf-8"))["features"]
+
+
+def check_months(what: str, p: dict) -> None:
+    """season_months, where given: distinct months 1-12."""
+    m = p.get("season_months")
+    if m is not None and (
+        not isinstance(m, list)
+        or not m
+        or len(set(m)) != len(m)
+        or not all(isinstance(x, int) and 1 <= x <= 12 for x in m)
+    ):
+        err(f"{what}: season_months must be distinct months 1-12 (got {m})")
 
 
 def check_geodata():
@@ -93,6 +116,7 @@ def check_geodata():
             err(f"node {nid}: negative capacity")
         if f["geometry"]["type"] != "Point":
             err(f"node {nid}: not a Point")
+        check_months(f"node {nid}", p)
     for f in links:
         p = f["properties"]
         lid = p["id"]
@@ -112,6 +136,7 @@ def check_geodata():
             err(f"link {lid}: bad commodity")
         if p["status"] not in STATUSES:
             err(f"link {lid}: bad status")
+        check_months(f"link {lid}", p)
         if p.get("corridor") not in CORRIDORS:
             err(f"link {lid}: bad corridor {p.get('corridor')}")
         for k in ("capacity", "cost", "length_km", "capex"):

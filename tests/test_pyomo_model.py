@@ -57,7 +57,7 @@ def test_names_are_ids_and_periods_count_from_one(tmp_path):
                          ("s", "crude_oil")]  # fmt: skip
     assert list(m.N_cap) == ["b"]
     # one variable of each family, by id
-    for var in (m.flow["sa", 1], m.supply["s", "crude_oil", 2], m.unmet["d", "crude_oil", 1],
+    for var in (m.flow["sa", 1], m.supply["s", "crude_oil", "base", 2], m.unmet["d", "crude_oil", "shortage_1", 1],
                 m.level["d", "crude_oil", 2], m.withdraw["d", "crude_oil", 1],
                 m.inject["d", "crude_oil", 1]):  # fmt: skip
         assert var.lb is not None and var.lb >= 0
@@ -66,8 +66,9 @@ def test_names_are_ids_and_periods_count_from_one(tmp_path):
     con = m.balance["d", "crude_oil", 1]
     repn = generate_standard_repn(con.body)
     terms = {v.name: c for v, c in zip(repn.linear_vars, repn.linear_coefs, strict=True)}
+    blocks = {"unmet[d,crude_oil,shortage_1,1]": 1}  # one shortage step without rationing
     assert terms == {
-        "flow[ad,1]": 1, "flow[bd,1]": 1, "unmet[d,crude_oil,1]": 1,
+        "flow[ad,1]": 1, "flow[bd,1]": 1, **blocks,
         "withdraw[d,crude_oil,1]": 1, "inject[d,crude_oil,1]": -1,
     }  # fmt: skip
     assert con.lower == con.upper == pytest.approx(10 * 0.5)
@@ -88,8 +89,8 @@ def test_objective_is_in_million_usd(tmp_path):
     repn = generate_standard_repn(m.objective.expr)
     coef = {v.name: c for v, c in zip(repn.linear_vars, repn.linear_coefs, strict=True)}
     assert coef["flow[sb,1]"] == pytest.approx(2 * MONEY_SCALE)
-    assert coef["supply[s,crude_oil,1]"] == pytest.approx(10 * MONEY_SCALE)
-    assert coef["unmet[d,crude_oil,1]"] == pytest.approx(1000 * MONEY_SCALE)
+    assert coef["supply[s,crude_oil,base,1]"] == pytest.approx(10 * MONEY_SCALE)
+    assert coef["unmet[d,crude_oil,shortage_1,1]"] == pytest.approx(1000 * MONEY_SCALE)
 
 
 def test_pyomo_interface_reads_back_the_plain_optimum(tmp_path):
@@ -134,7 +135,14 @@ def test_user_constraint_changes_flows_and_cost_as_by_hand(tmp_path):
     assert flows(r) == pytest.approx({"sa": 2, "ad": 2, "sb": 8, "bd": 8})
     assert r.objective == pytest.approx(145.0)
     assert r.cost_breakdown == pytest.approx(
-        {"supply": 100.0, "transport": 36.0, "carbon": 0.0, "shortage": 0.0, "extra": 9.0}
+        {
+            "supply": 100.0,
+            "transport": 36.0,
+            "carbon": 0.0,
+            "restraint": 0.0,
+            "shortage": 0.0,
+            "extra": 9.0,
+        }
     )
     assert marginal(r, "d") == pytest.approx(17.0)
     assert marginal(r, "a") == pytest.approx(16.0)

@@ -101,7 +101,7 @@ def value_per_pj(prep: Prepared, objective: str) -> float:
     """The most one PJ delivered anywhere can save, in objective units (see module doc)."""
     data = prep.data
     per_pj = [data.shortage[c] / data.pj[c] for c in data.pj]
-    per_pj += [k.shortage_cost / data.pj[k.commodity] for k in data.demand]
+    per_pj += [u.cost / data.pj[u.commodity] for u in data.unmet]
     shortage = max(per_pj, default=0.0) * MONEY_SCALE
     if objective == "cost":
         return shortage

@@ -157,7 +157,7 @@ def family_pj(data: ModelData) -> dict[str, np.ndarray]:
     return {
         "flow": np.array([pj[c] for c in data.link_com], dtype=float),
         "supply": np.array([pj[s.commodity] for s in data.supply], dtype=float),
-        "unmet": np.array([pj[k.commodity] for k in data.demand], dtype=float),
+        "unmet": np.array([pj[u.commodity] for u in data.unmet], dtype=float),
         "withdraw": storage,
         "inject": storage,
         "level": storage,
@@ -188,7 +188,12 @@ def lp_form(prep: Prepared, avail: Availability | None = None) -> LPForm:
 def total_shortage(data: ModelData) -> float:
     """Cost of leaving every demand unmet over the horizon (model units)."""
     years = float(np.sum(data.d * data.discount))
-    return float(sum(k.shortage_cost * k.amount * MONEY_SCALE * years for k in data.demand))
+    return float(
+        sum(
+            u.cost * u.share * data.demand[u.demand].amount * MONEY_SCALE * years
+            for u in data.unmet
+        )
+    )
 
 
 def tie_break(data: ModelData) -> float:

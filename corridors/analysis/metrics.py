@@ -144,7 +144,8 @@ def balance(result: Result) -> dict[str, dict[str, float | None]]:
     - ``conversion`` = Σ_t delivered into the commodity by links converting another one
       (regasified LNG, as pipeline gas) − Σ_t flow of it into such links (LNG regasified);
     - ``stock_draw`` = Σ_t (withdrawal − injection) over the storages;
-    - ``unmet`` = Σ_k Σ_t unmet[k,t] over the consumption entries (the shortage);
+    - ``unmet`` = Σ_k Σ_t unmet[k,t] over the consumption entries, = ``restraint`` (demand
+      curtailed in its restraint steps, at their moderate cost) + ``shortage`` (the rest);
     - ``import_requirement`` = imports + conversion + unmet + stock_building_unmet: what had
       to come from outside for no shortfall, production and stock draws as they were (for
       gas, LNG delivered as gas counts, and LNG itself, all converted, has a requirement of 0);
@@ -165,6 +166,11 @@ def balance(result: Result) -> dict[str, dict[str, float | None]]:
     building = stock_building_rows(result)
     consumed = un[~building].groupby("commodity")["demand"].sum()
     short = un[~building].groupby("commodity")["unmet"].sum()
+    restrained = (
+        un[~building].groupby("commodity")["restraint"].sum()
+        if "restraint" in un.columns
+        else pd.Series(dtype=float)
+    )
     built = un[building].groupby("commodity")["demand"].sum()
     given_up = un[building].groupby("commodity")["unmet"].sum()
     st = result.storage
@@ -181,6 +187,8 @@ def balance(result: Result) -> dict[str, dict[str, float | None]]:
         "conversion",
         "stock_draw",
         "unmet",
+        "restraint",
+        "shortage",
         "stock_building_unmet",
     )
     total = dict.fromkeys(keys, 0.0)
@@ -194,6 +202,8 @@ def balance(result: Result) -> dict[str, dict[str, float | None]]:
             "conversion": float(conv_in.get(c, 0.0)) - float(conv_out.get(c, 0.0)),
             "stock_draw": float(draw.get(c, 0.0)),
             "unmet": float(short.get(c, 0.0)),
+            "restraint": float(restrained.get(c, 0.0)),
+            "shortage": float(short.get(c, 0.0)) - float(restrained.get(c, 0.0)),
             "stock_building_unmet": float(given_up.get(c, 0.0)),
         }
         for k, v in row.items():

@@ -24,10 +24,9 @@ def period_energies(result: Result, group: str, commodity: str = ALL) -> pd.Data
     fl = result.flows.pivot(index="link", columns="period", values="flow")
     fl = fl.reindex(result.network.links.index)
     flow = fl.to_numpy()
-    # supply rows are supply-major (scenario order), one row per period
-    S = len(result.scenario.supply)
+    # supply rows are step-major (scenario order, tranches after their entry), one per period
     periods = list(range(1, result.scenario.horizon.periods + 1))
-    supply = result.supply["supplied"].to_numpy(dtype=float).reshape(S, len(periods))
+    supply = result.supply["supplied"].to_numpy(dtype=float).reshape(-1, len(periods))
 
     def value(terms: Terms) -> np.ndarray:
         out = np.zeros(len(periods))
@@ -150,7 +149,7 @@ def _unmet_without_policy(prep: Prepared) -> float:
     _set_targets(pm, [0.0 if tg.kind == "min_suppliers" else 1.0 for tg in pm.targets])
     try:
         sol = prep.runner.solve(prep.availability)
-        pj = np.array([prep.data.pj[k.commodity] for k in prep.data.demand])
+        pj = np.array([prep.data.pj[u.commodity] for u in prep.data.unmet])
         unmet = float(np.nansum(sol.unmet * pj[:, None])) if len(pj) else 0.0
     finally:
         _set_targets(pm, saved)

@@ -120,7 +120,7 @@ def solve_case(prep: Prepared, case: Case) -> dict[str, Any]:
     unmet_pj = 0.0
     by_com = {c: 0.0 for c in com}
     if sol.has_solution:
-        per_demand = sol.unmet.sum(axis=1)
+        per_demand = data.per_demand(sol.unmet).sum(axis=1)
         for k, v in zip(data.demand, per_demand, strict=True):
             by_com[k.commodity] += float(v)
         unmet_pj = sum(v * com[c].pj_per_unit for c, v in by_com.items())

@@ -9,19 +9,27 @@ Overlapping events multiply, and they multiply the scenario's ``bypass_share`` o
 of links marked ``bypass: true`` (see :func:`availability`). An event with a ``probability`` is a possible event: it is not
 applied to a plain run, only sampled by Monte Carlo (see :func:`sample_events`). A window given as dates covers a period partly: the period keeps
 ``1 - (1 - factor) * overlap``, with ``overlap`` the covered fraction of the period.
+
+A seasonal element (``season_months`` in the geodata, or a scenario ``seasons:`` entry, which
+replaces the geodata's months of the elements it names) is open only in its months: in each
+period it keeps the share of the period's days that fall in them (see :func:`season_factor`).
+An arc is open when the link and both its end nodes are, and a supply when its node is (and
+its country, for a season on a country), so a seasonal strait closes every lane through it
+off-season; disruptions multiply on top.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from corridors.errors import Problem, ScenarioError, suggest
 from corridors.io.network import REVERSE_SUFFIX, Network
-from corridors.io.schema import Disruption, Scenario
+from corridors.io.schema import Disruption, Horizon, Scenario
 
 TARGET_KINDS = ("node", "link", "corridor", "country")
 
@@ -185,6 +193,116 @@ def window_problems(scenario: Scenario) -> list[Problem]:
     return out
 
 
+#: Days of each month in a common (non-leap) year, January first.
+MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def season_factor(months: Iterable[int], horizon: Horizon) -> np.ndarray:
+    """Share of each period's days that fall in ``months`` (1 = January), per period.
+
+    With ``horizon.start`` the periods are placed on the calendar: period ``t`` covers days
+    ``[t, t + 1) · period_days`` from the start, so a week from 28 June to 4 July keeps 4/7 of
+    its capacity for a season starting in July. Without a start date the periods cannot be
+    placed, and every period keeps the share of a common year's days in the months (July to
+    November: 153/365): an annual run sees the season as a reduced capacity.
+    """
+    allowed = set(months)
+    periods, length = horizon.periods, horizon.period_days
+    if horizon.start is None:
+        return np.full(periods, sum(MONTH_DAYS[m - 1] for m in allowed) / 365.0)
+    t0 = np.arange(periods) * length
+    t1 = t0 + length
+    total = periods * length
+    cover = np.zeros(periods)
+    first = dt.date(horizon.start.year, horizon.start.month, 1)
+    while (first - horizon.start).days < total:
+        nxt = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        if first.month in allowed:
+            s, e = (first - horizon.start).days, (nxt - horizon.start).days
+            cover += np.clip(np.minimum(t1, e) - np.maximum(t0, s), 0, None)
+        first = nxt
+    return cover / length
+
+
+def _direct(targets: Targets) -> Targets:
+    """The elements a season on ``targets`` belongs to: a node target is the node itself (its
+    links and supplies follow it), any other target its links or supplies."""
+    return Targets(nodes=targets.nodes) if targets.nodes else targets
+
+
+def season_months(
+    scenario: Scenario, network: Network, resolver: TargetResolver, problems: list[Problem]
+) -> tuple[dict[int, frozenset[int]], dict[int, frozenset[int]], dict[int, frozenset[int]]]:
+    """Open months of each seasonal node, arc and supply (row index -> months), their own.
+
+    The geodata's ``season_months`` first; a scenario ``seasons:`` entry replaces them for the
+    elements it names (several entries naming one element: the months common to all). Unknown
+    targets are added to ``problems``.
+    """
+    own: tuple[dict[int, frozenset[int]], ...] = ({}, {}, {})
+    for table, out in ((network.nodes, own[0]), (network.links, own[1])):
+        if "season_months" not in table.columns:
+            continue
+        for i, months in enumerate(table["season_months"]):
+            if isinstance(months, tuple | list) and months:
+                out[i] = frozenset(int(m) for m in months)
+    given: tuple[dict[int, frozenset[int]], ...] = ({}, {}, {})
+    file = str(scenario.source or "")
+    for i, season in enumerate(scenario.seasons):
+        months = frozenset(season.months)
+        for name in season.targets:
+            try:
+                tg = _direct(resolver.resolve(name))
+            except KeyError as exc:
+                problems.append(Problem(file, f"seasons[{i}].target", str(exc.args[0])))
+                continue
+            for idx, out in zip((tg.nodes, tg.links, tg.supplies), given, strict=True):
+                for j in idx:
+                    out[j] = out[j] & months if j in out else months
+    for mine, theirs in zip(own, given, strict=True):
+        mine.update(theirs)
+    return own[0], own[1], own[2]
+
+
+def apply_seasons(
+    avail: Availability,
+    scenario: Scenario,
+    network: Network,
+    resolver: TargetResolver,
+    problems: list[Problem],
+) -> None:
+    """Multiply ``avail`` by the seasonal factors (in place): each node by its months' share,
+    each arc by the share of the months common to it and its two end nodes, each supply by
+    that of its node (and its own, for a season on its country)."""
+    nodes, links, supplies = season_months(scenario, network, resolver, problems)
+    if problems or not (nodes or links or supplies):
+        return
+    node_pos = {nid: i for i, nid in enumerate(network.nodes.index)}
+    arc_ends = zip(network.links["from"], network.links["to"], strict=True)
+    supply_nodes = [node_pos.get(s.node) for s in scenario.supply]
+    cache: dict[frozenset[int], np.ndarray] = {}
+
+    def factor(parts: list[frozenset[int] | None]) -> np.ndarray | None:
+        sets = [p for p in parts if p is not None]
+        if not sets:
+            return None
+        months = frozenset.intersection(*sets)
+        if months not in cache:
+            cache[months] = season_factor(months, scenario.horizon)
+        return cache[months]
+
+    for n, months in nodes.items():
+        avail.node[n] *= season_factor(months, scenario.horizon)
+    for i, (a, b) in enumerate(arc_ends):
+        f = factor([links.get(i), nodes.get(node_pos[a]), nodes.get(node_pos[b])])
+        if f is not None:
+            avail.link[i] *= f
+    for i, at in enumerate(supply_nodes):
+        f = factor([supplies.get(i), nodes.get(at) if at is not None else None])
+        if f is not None:
+            avail.supply[i] *= f
+
+
 def bypass_links(network: Network) -> np.ndarray:
     """Row indices of the arcs of links marked ``bypass: true`` (reverse arcs included)."""
     if "bypass" not in network.links.columns:
@@ -198,17 +316,20 @@ def availability(
     network: Network,
     resolver: TargetResolver | None = None,
     bypass: bool = True,
+    seasons: bool = True,
 ) -> Availability:
-    """Availability factors for the scenario: the ``bypass_share`` of bypass links, then the
-    disruption events multiplied on top.
+    """Availability factors for the scenario: the ``bypass_share`` of bypass links and the
+    seasons of seasonal elements, then the disruption events multiplied on top.
 
     Every arc of a link with ``bypass: true`` starts at ``a_l,t = bypass_share`` in every
     period (the share of the bypass's capacity open to this importer), so its usable capacity
     is ``cap_l · bypass_share · (event factors) · d_t``; a sweep that starts from this
     availability multiplies its losses on top. ``bypass=False`` leaves the share out (events
-    only, e.g. to draw what is disrupted).
+    only, e.g. to draw what is disrupted); ``seasons=False`` leaves the seasons out (see the
+    module docstring and :func:`season_factor`): a seasonal element's factor is the share of
+    each period's days in its months.
 
-    Raises :class:`ScenarioError` naming every event with an unknown target (with a
+    Raises :class:`ScenarioError` naming every event or season with an unknown target (with a
     suggestion) or a window outside the horizon.
     """
     resolver = resolver or TargetResolver(scenario, network)
@@ -218,6 +339,10 @@ def availability(
     )
     if bypass and scenario.bypass_share != 1.0:
         avail.link[bypass_links(network)] *= scenario.bypass_share
+    if seasons:
+        apply_seasons(avail, scenario, network, resolver, problems)
+    elif scenario.seasons:
+        season_months(scenario, network, resolver, problems)  # unknown targets still reported
     for i, ev in enumerate(scenario.disruptions):
         resolved = []
         for name in ev.targets:

@@ -16,16 +16,35 @@ from corridors.io.network import Network
 from corridors.io.schema import Scenario
 from corridors.units import conversion_factor, period_years
 
+#: The tranche label of a supply entry's own step (its ``max`` at its ``price``).
+BASE_TRANCHE = "base"
+
 
 @dataclass(frozen=True, slots=True)
 class SupplyRow:
-    """A supply entry: min·d_t ≤ supply[s,t] ≤ max·a_s,t·d_t at ``price`` USD per unit."""
+    """One price step of a supply entry: min·d_t ≤ supply[s,t] ≤ max·a_e,t·d_t at ``price`` USD
+    per unit, where ``entry`` is the index e of its entry in ``scenario.supply`` (whose
+    availability it shares) and ``tranche`` its label (``base`` for the entry's own step)."""
 
     node: str
     commodity: str
     min: float
     max: float
     price: float
+    tranche: str = BASE_TRANCHE
+    entry: int = 0
+
+
+def supply_rows(scenario: Scenario) -> list[SupplyRow]:
+    """The supply steps of a scenario, entry by entry: the entry's own ``max`` at its
+    ``price`` (tranche ``base``, with its ``min``), then each of its ``tranches``."""
+    rows: list[SupplyRow] = []
+    for e, s in enumerate(scenario.supply):
+        rows.append(SupplyRow(s.node, s.commodity, s.min, s.max, s.price, BASE_TRANCHE, e))
+        rows.extend(
+            SupplyRow(s.node, s.commodity, 0.0, t.max, t.price, t.label, e) for t in s.tranches
+        )
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +56,49 @@ class DemandRow:
     commodity: str
     amount: float
     shortage_cost: float
+
+
+@dataclass(frozen=True, slots=True)
+class UnmetStep:
+    """One step of a demand's shortfall: up to ``share`` of demand ``demand`` (its index in
+    ``ModelData.demand``) left unmet at ``cost`` USD per unit; ``kind`` is ``restraint``
+    (curtailment at a moderate cost) or ``shortage`` (a rationing block)."""
+
+    node: str
+    commodity: str
+    step: str
+    kind: str
+    share: float
+    cost: float
+    demand: int
+
+
+def unmet_steps(scenario: Scenario, demand: list[DemandRow]) -> list[UnmetStep]:
+    """The shortfall steps of every demand, demand by demand: its ``restraint`` steps
+    (``restraint_1``, ...), then the rest cut in ``rationing.blocks`` equal shortage blocks
+    (``shortage_1``, ...), block i costing shortage_cost · (1 + rationing.step · (i − 1)).
+    With more than one block, each restraint step is cut the same way (``restraint_1.1``,
+    ``restraint_1.2``, ...: the step's cost times the same rising factors), so restraint too
+    is shared between demands in proportion to their size."""
+    by_key = {(d.node, d.commodity): d for d in scenario.demand}
+    blocks, step = scenario.rationing.blocks, scenario.rationing.step
+    out: list[UnmetStep] = []
+    for k, row in enumerate(demand):
+        entry = by_key[(row.node, row.commodity)]
+        for i, r in enumerate(entry.restraint, start=1):
+            for b in range(blocks):  # restraint is rationed too: spread over the demands
+                label = f"restraint_{i}" if blocks == 1 else f"restraint_{i}.{b + 1}"
+                share, cost = r.share / blocks, r.cost * (1.0 + step * b)
+                out.append(UnmetStep(row.node, row.commodity, label, "restraint", share, cost, k))
+        rest = max(0.0, 1.0 - sum(r.share for r in entry.restraint))
+        for i in range(blocks):
+            cost = row.shortage_cost * (1.0 + step * i)
+            out.append(
+                UnmetStep(
+                    row.node, row.commodity, f"shortage_{i + 1}", "shortage", rest / blocks, cost, k
+                )
+            )
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +138,30 @@ class ModelData:
     carbon_price: float
     supply: list[SupplyRow]
     demand: list[DemandRow]
+    unmet: list[UnmetStep]
     storage: list[StorageRow]
     balance_keys: list[tuple[str, str]] = field(default_factory=list)
     capped_nodes: list[int] = field(default_factory=list)
     """Nodes with a throughput limit and at least one link in (rows of ``throughput``)."""
     static: dict[str, np.ndarray] = field(default_factory=dict)
     """Cache of :func:`_static`."""
+
+    @property
+    def unmet_demand(self) -> np.ndarray:
+        """For each shortfall step (an ``unmet`` column row), the index of its demand."""
+        return np.array([u.demand for u in self.unmet], dtype=int)
+
+    def per_demand(self, steps: np.ndarray) -> np.ndarray:
+        """Values per shortfall step (steps × periods) summed per demand (demands × periods)."""
+        out = np.zeros((len(self.demand), steps.shape[1] if steps.ndim == 2 else self.periods))
+        if len(self.unmet):
+            np.add.at(out, self.unmet_demand, steps)
+        return out
+
+    @property
+    def supply_entry(self) -> np.ndarray:
+        """For each supply row (step), the index of its entry in ``scenario.supply``."""
+        return np.array([s.entry for s in self.supply], dtype=int)
 
 
 def model_data(scenario: Scenario, network: Network) -> ModelData:
@@ -114,6 +194,15 @@ def model_data(scenario: Scenario, network: Network) -> ModelData:
     node_cap = network.nodes["capacity"].astype(float).to_numpy()
     d = np.full(scenario.horizon.periods, period_years(scenario.horizon.period_days))
     starts = np.concatenate([[0.0], np.cumsum(d)[:-1]])
+    demand = [
+        DemandRow(
+            k.node,
+            k.commodity,
+            k.amount,
+            com[k.commodity].shortage_cost if k.shortage_cost is None else k.shortage_cost,
+        )
+        for k in scenario.demand
+    ]
     data = ModelData(
         periods=scenario.horizon.periods,
         d=d,
@@ -132,16 +221,9 @@ def model_data(scenario: Scenario, network: Network) -> ModelData:
         pj=pj,
         shortage={c: v.shortage_cost for c, v in com.items()},
         carbon_price=scenario.carbon_price,
-        supply=[SupplyRow(s.node, s.commodity, s.min, s.max, s.price) for s in scenario.supply],
-        demand=[
-            DemandRow(
-                k.node,
-                k.commodity,
-                k.amount,
-                com[k.commodity].shortage_cost if k.shortage_cost is None else k.shortage_cost,
-            )
-            for k in scenario.demand
-        ],
+        supply=supply_rows(scenario),
+        demand=demand,
+        unmet=unmet_steps(scenario, demand),
         storage=[
             StorageRow(
                 j.node,

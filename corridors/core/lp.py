@@ -89,13 +89,14 @@ class LinearProgram:
 
 
 def _columns(data: ModelData) -> dict[str, np.ndarray]:
-    """Column index of every variable: flow[l,t] (units of c_l), supply[s,t], unmet[k,t],
+    """Column index of every variable: flow[l,t] (units of c_l), supply[s,t] (s a supply step),
+    unmet[u,t] (u a shortfall step of a demand: restraint, then rationing blocks),
     withdraw[j,t], inject[j,t], level[j,t], all non-negative."""
     T = data.periods
     sizes = {
         "flow": len(data.link_ids),
         "supply": len(data.supply),
-        "unmet": len(data.demand),
+        "unmet": len(data.unmet),
         "withdraw": len(data.storage),
         "inject": len(data.storage),
         "level": len(data.storage),
@@ -134,7 +135,7 @@ def _balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
     """Commodity balance at every node n, commodity c and period t (row b·T + t, b = (n, c)):
 
         Σ_s supply[s,t] + Σ_{l into n, o_l = c} η_l·flow[l,t] − Σ_{l out of n, c_l = c} flow[l,t]
-          + withdraw[j,t] − inject[j,t] + unmet[k,t] = demand_k · d_t
+          + withdraw[j,t] − inject[j,t] + Σ_{u of n, c} unmet[u,t] = Σ_{k at n, c} demand_k · d_t
 
     η_l converts units: η_l = efficiency_l · PJ(c_l) / PJ(o_l).
     """
@@ -148,12 +149,13 @@ def _balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
     r_out = rows_of(list(zip(data.link_from, data.link_com, strict=True)))
     r_sup = rows_of([(s.node, s.commodity) for s in data.supply])
     r_dem = rows_of([(k.node, k.commodity) for k in data.demand])
+    r_un = rows_of([(u.node, u.commodity) for u in data.unmet])
     r_st = rows_of([(j.node, j.commodity) for j in data.storage])
     parts = [
         _per_period(r_in, col["flow"], data.link_factor, T),
         _per_period(r_out, col["flow"], -1.0, T),
         _per_period(r_sup, col["supply"], 1.0, T),
-        _per_period(r_dem, col["unmet"], 1.0, T),
+        _per_period(r_un, col["unmet"], 1.0, T),
         _per_period(r_st, col["withdraw"], 1.0, T),
         _per_period(r_st, col["inject"], -1.0, T),
     ]
@@ -217,7 +219,7 @@ def _objective(data: ModelData, col: dict[str, np.ndarray], num_col: int) -> np.
     """Cost vector c of the objective, million USD, discounted to the start of the horizon:
 
         min Σ_t δ_t [ Σ_s price_s·supply[s,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
-                      + Σ_k shortage_k·unmet[k,t] ]
+                      + Σ_u cost_u·unmet[u,t] ]   (u: restraint steps and rationing blocks)
 
     with e_l = tonnes per unit · length_l · emission factor(mode_l, c_l) (t CO2e per unit)
     and δ_t = (1 + r)^(−start of period t in years). With one period δ = 1. Discounting also
@@ -230,7 +232,7 @@ def _objective(data: ModelData, col: dict[str, np.ndarray], num_col: int) -> np.
     c[col["flow"]] = dis * unit[:, None]
     price = np.array([s.price for s in data.supply], dtype=float)
     c[col["supply"]] = dis * price[:, None]
-    short = np.array([k.shortage_cost for k in data.demand], dtype=float)
+    short = np.array([u.cost for u in data.unmet], dtype=float)
     c[col["unmet"]] = dis * short[:, None]
     return c
 
@@ -300,7 +302,8 @@ def _static(data: ModelData) -> dict[str, np.ndarray]:
             "node_cap": np.where(np.isfinite(data.node_cap), data.node_cap, np.inf)[:, None],
             "sup": col([s.max for s in data.supply]),
             "smin": col([s.min for s in data.supply]),
-            "dem": col([k.amount for k in data.demand]),
+            "entry": np.array([s.entry for s in data.supply], dtype=int),
+            "dem": col([data.demand[u.demand].amount * u.share for u in data.unmet]),
             "wd": col([j.max_withdrawal for j in data.storage]),
             "inj": col([j.max_injection for j in data.storage]),
             "lvl": np.repeat(col([j.capacity for j in data.storage]), data.periods, axis=1),
@@ -313,8 +316,8 @@ def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
     """Upper bounds per variable family for an availability (inf = unbounded).
 
     flow[l,t]     ≤ cap_l · a_l,t · d_t      (unlimited links: 0 when a_l,t = 0)
-    supply[s,t]   ∈ [min_s·d_t, max_s · a_s,t · d_t]
-    unmet[k,t]    ≤ demand_k · d_t
+    supply[s,t]   ∈ [min_s·d_t, max_s · a_e(s),t · d_t]   (a step s of supply entry e(s))
+    unmet[u,t]    ≤ share_u · demand_k(u) · d_t
     withdraw[j,t] ≤ rate_out_j · a_n(j),t · d_t ; inject[j,t] ≤ rate_in_j · d_t
     level[j,t]    ≤ capacity_j
     node limit    = cap_n · a_n,t · d_t
@@ -324,7 +327,7 @@ def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore"):  # inf * 0 where a link is cut: replaced by 0
         flow_ub = np.where(avail.link > 0, st["cap"] * avail.link * d, 0.0)
         node_limit = np.where(avail.node > 0, st["node_cap"] * avail.node * d, 0.0)
-    supply_ub = st["sup"] * avail.supply * d
+    supply_ub = st["sup"] * avail.supply[st["entry"]] * d  # a step shares its entry's a_e,t
     supply_lb = np.minimum(st["smin"] * d, supply_ub)
     unmet_ub = st["dem"] * d
     wd = st["wd"] * d

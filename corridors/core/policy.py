@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from corridors.core.data import supply_rows
 from corridors.core.groups import (
     ALL,
     NONE,
@@ -92,8 +93,9 @@ def group_terms(
     if group in ("supplier", "chokepoint"):
         country = network.nodes["country"]
         domestic = domestic_supplies(scenario, network)
-        for s, sup in enumerate(scenario.supply):
-            if commodity in (ALL, sup.commodity) and not domestic[s]:
+        # one term per supply step (variable row s), domestic as its entry is
+        for s, sup in enumerate(supply_rows(scenario)):
+            if commodity in (ALL, sup.commodity) and not domestic[sup.entry]:
                 term = ("supply", s, pj[sup.commodity])
                 total.append(term)
                 if group == "supplier":
@@ -297,7 +299,7 @@ def add_policy(scenario: Scenario, network: Network, built: BuiltModel) -> Polic
         b.add_component(f"count_{j}", p)
         sl = slack_vars(f"count_slack_{j}")
         tmax = [
-            sum(coef * scenario.supply[idx].max for _v, idx, coef in total) * float(data.d[t])
+            sum(coef * data.supply[idx].max for _v, idx, coef in total) * float(data.d[t])
             for t in T
         ]
         rows = []

@@ -5,13 +5,17 @@ Sets (all ordered as in the scenario and network):
 - ``m.L``: link ids; ``m.N``: node ids; ``m.C``: commodities; ``m.T``: periods 1..T, numbered
   as in flows.csv;
 - ``m.B``: the (node, commodity) pairs with a balance (``data.balance_keys``);
-- ``m.S``, ``m.K``, ``m.J``: the (node, commodity) of each supply, demand and storage (each is
-  unique in a scenario, so the pair is its id);
+- ``m.S``: the (node, commodity, tranche) of each supply step (``base`` for an entry's own
+  ``max`` at its ``price``, then the labels of its ``tranches``);
+- ``m.K``, ``m.J``: the (node, commodity) of each demand and storage (each is unique in a
+  scenario, so the pair is its id);
+- ``m.U``: the (node, commodity, step) of each shortfall step of a demand: its ``restraint``
+  steps ``restraint_1``, ... then the rationing blocks ``shortage_1``, ...;
 - ``m.N_cap``: the ids of nodes with a throughput limit and at least one link in.
 
 Variables (all ≥ 0; bounds are set by :func:`set_pyomo_bounds` from
-:func:`corridors.core.lp.bound_arrays`): ``flow[l, t]``, ``supply[n, c, t]``,
-``unmet[n, c, t]``, ``withdraw[n, c, t]``, ``inject[n, c, t]``, ``level[n, c, t]``.
+:func:`corridors.core.lp.bound_arrays`): ``flow[l, t]``, ``supply[n, c, tranche, t]``,
+``unmet[n, c, step, t]``, ``withdraw[n, c, t]``, ``inject[n, c, t]``, ``level[n, c, t]``.
 
 Constraints: ``balance[n, c, t]``, ``throughput[n, t]`` (≤ the mutable parameter
 ``node_limit[n, t]``, which a disruption changes without a rebuild), ``storage_balance[n, c, t]``,
@@ -53,12 +57,13 @@ Term = tuple[list[Any], int, float]  # (a family's variables in LP order, positi
 
 def index_keys(data: ModelData) -> dict[str, list[Key]]:
     """For each variable family, the Pyomo index (without the period) of its position i in the
-    LP (``lp.col[name][i, t]``): ``(link id,)`` for flows, ``(node, commodity)`` otherwise."""
+    LP (``lp.col[name][i, t]``): ``(link id,)`` for flows, ``(node, commodity, tranche)`` for
+    supply steps, ``(node, commodity)`` otherwise."""
     storage = [(j.node, j.commodity) for j in data.storage]
     return {
         "flow": [(lid,) for lid in data.link_ids],
-        "supply": [(s.node, s.commodity) for s in data.supply],
-        "unmet": [(k.node, k.commodity) for k in data.demand],
+        "supply": [(s.node, s.commodity, s.tranche) for s in data.supply],
+        "unmet": [(u.node, u.commodity, u.step) for u in data.unmet],
         "withdraw": storage,
         "inject": storage,
         "level": storage,
@@ -95,14 +100,15 @@ def _variables(m: pyo.ConcreteModel, data: ModelData) -> dict[str, list[Any]]:
     m.C = pyo.Set(initialize=list(data.pj), ordered=True)
     keys = index_keys(data)
     m.B = pyo.Set(initialize=data.balance_keys, dimen=2, ordered=True)
-    m.S = pyo.Set(initialize=keys["supply"], dimen=2, ordered=True)
-    m.K = pyo.Set(initialize=keys["unmet"], dimen=2, ordered=True)
+    m.S = pyo.Set(initialize=keys["supply"], dimen=3, ordered=True)
+    m.K = pyo.Set(initialize=[(k.node, k.commodity) for k in data.demand], dimen=2, ordered=True)
+    m.U = pyo.Set(initialize=keys["unmet"], dimen=3, ordered=True)
     m.J = pyo.Set(initialize=keys["level"], dimen=2, ordered=True)
     m.N_cap = pyo.Set(initialize=[data.node_ids[n] for n in data.capped_nodes], ordered=True)
     nonneg = pyo.NonNegativeReals
     m.flow = pyo.Var(m.L, m.T, domain=nonneg, doc="units of c_l per period")
     m.supply = pyo.Var(m.S, m.T, domain=nonneg, doc="units per period")
-    m.unmet = pyo.Var(m.K, m.T, domain=nonneg, doc="units per period")
+    m.unmet = pyo.Var(m.U, m.T, domain=nonneg, doc="units per period")
     m.withdraw = pyo.Var(m.J, m.T, domain=nonneg, doc="units per period")
     m.inject = pyo.Var(m.J, m.T, domain=nonneg, doc="units per period")
     m.level = pyo.Var(m.J, m.T, domain=nonneg, doc="units at the end of the period")
@@ -137,8 +143,8 @@ def _rows(index: list[Key], terms: dict[Key, list[Term]], T: int) -> dict[Key, A
 def add_balance(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]]) -> None:
     """Commodity balance at every node n, commodity c and period t, ``balance[n, c, t]``:
 
-        supply[n,c,t] + Σ_{l into n, o_l = c} η_l·flow[l,t] − Σ_{l out of n, c_l = c} flow[l,t]
-          + withdraw[n,c,t] − inject[n,c,t] + unmet[n,c,t] = demand[n,c] · d_t
+        Σ_tr supply[n,c,tr,t] + Σ_{l into n, o_l = c} η_l·flow[l,t] − Σ_{l out of n, c_l = c} flow[l,t]
+          + withdraw[n,c,t] − inject[n,c,t] + Σ_u unmet[n,c,u,t] = demand[n,c] · d_t
 
     (a term is present when the supply, demand or storage (n, c) exists). η_l converts units:
     η_l = efficiency_l · PJ(c_l) / PJ(o_l). The dual is the nodal marginal cost.
@@ -153,8 +159,8 @@ def add_balance(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]])
         terms[(data.link_from[i], data.link_com[i])].append((flow, i * T, -1.0))
     for i, s in enumerate(data.supply):
         terms[(s.node, s.commodity)].append((xs["supply"], i * T, 1.0))
-    for i, k in enumerate(data.demand):
-        terms[(k.node, k.commodity)].append((xs["unmet"], i * T, 1.0))
+    for i, u in enumerate(data.unmet):
+        terms[(u.node, u.commodity)].append((xs["unmet"], i * T, 1.0))
     for i, j in enumerate(data.storage):
         terms[(j.node, j.commodity)].append((xs["withdraw"], i * T, 1.0))
         terms[(j.node, j.commodity)].append((xs["inject"], i * T, -1.0))
@@ -232,8 +238,8 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]
     """The cost, in million USD (``MONEY_SCALE`` times USD, as in the LP, to keep coefficients
     near 1), discounted to the start of the horizon, ``objective``:
 
-        min Σ_t δ_t [ Σ_(n,c) price[n,c]·supply[n,c,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
-                      + Σ_(n,c) shortage_(n,c)·unmet[n,c,t] ]
+        min Σ_t δ_t [ Σ_(n,c,tr) price[n,c,tr]·supply[n,c,tr,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
+                      + Σ_(n,c,u) cost_(n,c,u)·unmet[n,c,u,t] ]   (u: restraint, rationing blocks)
 
     with e_l = tonnes per unit · length_l · emission factor(mode_l, c_l) (t CO2e per unit)
     and δ_t = (1 + r)^(−start of period t in years). A term added by a user (``extra=``) must
@@ -246,7 +252,7 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]
     unit = {
         "flow": data.link_cost + data.carbon_price * data.link_emis,
         "supply": np.array([s.price for s in data.supply], dtype=float),
-        "unmet": np.array([k.shortage_cost for k in data.demand], dtype=float),
+        "unmet": np.array([u.cost for u in data.unmet], dtype=float),
     }
     coefs: list[float] = []
     xv: list[Any] = []

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from corridors.core.results import Result
 from corridors.core.status import Status
 from corridors.errors import CorridorsError, Problem
@@ -100,6 +102,8 @@ def load_result_dir(folder: str | Path, scenario: str | Path | Scenario | None =
     supply = tables["supply.csv"]
     if "country" not in supply.columns:
         supply["country"] = network.nodes["country"].reindex(supply["node"]).to_numpy()
+    if "tranche" not in supply.columns:  # folders written before supply tranches
+        supply["tranche"] = "base"
     try:
         status = Status(summary.get("status", "unknown"))
     except ValueError:
@@ -111,7 +115,7 @@ def load_result_dir(folder: str | Path, scenario: str | Path | Scenario | None =
         status=status,
         objective=float(objective) if objective is not None else float("nan"),
         flows=flows,
-        unmet=tables["unmet.csv"],
+        unmet=_with_split(tables["unmet.csv"]),
         supply=supply,
         storage=tables["storage.csv"],
         prices=tables["prices.csv"],
@@ -124,3 +128,13 @@ def load_result_dir(folder: str | Path, scenario: str | Path | Scenario | None =
 
 
 __all__ = ["ResultDir", "load_result_dir"]
+
+
+def _with_split(unmet: pd.DataFrame) -> pd.DataFrame:
+    """unmet.csv with ``restraint`` and ``shortage`` (folders written before demand restraint
+    had neither: all of ``unmet`` was shortage)."""
+    if "restraint" not in unmet.columns:
+        unmet["restraint"] = 0.0
+    if "shortage" not in unmet.columns:
+        unmet["shortage"] = unmet["unmet"] - unmet["restraint"]
+    return unmet

@@ -107,13 +107,23 @@ def make_result(
         flows["shadow_price"] = np.nan
 
     dem = data.demand
+    steps = _clean(sol.unmet)  # one row per shortfall step (restraint, rationing blocks)
+    is_restraint = np.array([u.kind == "restraint" for u in data.unmet], dtype=bool)
+    by_demand = data.per_demand(steps) if len(data.unmet) else np.zeros((len(dem), T))
+    restrained = (
+        data.per_demand(np.where(is_restraint[:, None], steps, 0.0))
+        if len(data.unmet)
+        else np.zeros((len(dem), T))
+    )
     unmet = pd.DataFrame(
         {
             "node": np.repeat([k.node for k in dem], T),
             "commodity": np.repeat([k.commodity for k in dem], T),
             "period": np.tile(periods, len(dem)),
             "demand": (np.array([k.amount for k in dem]).reshape(-1, 1) * data.d[None, :]).ravel(),
-            "unmet": _clean(sol.unmet).ravel(),
+            "unmet": by_demand.ravel(),
+            "restraint": restrained.ravel(),
+            "shortage": (by_demand - restrained).ravel(),
         }
     )
     countries = network.nodes["country"]
@@ -123,6 +133,7 @@ def make_result(
             "node": np.repeat([s.node for s in sup], T),
             "country": np.repeat([countries.get(s.node, "") for s in sup], T),
             "commodity": np.repeat([s.commodity for s in sup], T),
+            "tranche": np.repeat([s.tranche for s in sup], T),
             "period": np.tile(periods, len(sup)),
             "supplied": _clean(sol.supply).ravel(),
             "available": b["supply"].ravel(),
@@ -174,13 +185,15 @@ def make_result(
 
     dis = data.discount[None, :]
     prices_s = np.array([x.price for x in sup]).reshape(-1, 1)
-    short_k = np.array([k.shortage_cost for k in dem]).reshape(-1, 1)
+    cost_u = np.array([u.cost for u in data.unmet]).reshape(-1, 1)
+    paid = np.nan_to_num(steps) * cost_u * dis
     cost = {  # USD, discounted like the objective
         "supply": float(np.nansum(_clean(sol.supply) * prices_s * dis)),
         "transport": float(np.nansum(_clean(sol.flow) * data.link_cost[:, None] * dis)),
         "carbon": float(np.nansum(_clean(sol.flow) * data.link_emis[:, None] * dis))
         * data.carbon_price,
-        "shortage": float(np.nansum(_clean(sol.unmet) * short_k * dis)),
+        "restraint": float(paid[is_restraint].sum()),
+        "shortage": float(paid[~is_restraint].sum()),
     }
     return Result(
         scenario=scenario,

@@ -30,7 +30,7 @@ from pyproj import Geod
 from shapely.geometry import LineString, Point, shape
 
 from corridors.errors import NetworkError, Problem, pydantic_message, suggest
-from corridors.io.schema import Scenario
+from corridors.io.schema import Months, Scenario
 
 NodeKind = Literal[
     "supply", "demand", "chokepoint", "port", "junction", "border", "storage", "terminal"
@@ -58,6 +58,9 @@ class NodeProps(BaseModel):
     capacity: Annotated[float, Field(ge=0)] | None = None
     """Throughput limit, PJ per year (chokepoints)."""
     corridor: str | None = None
+    season_months: Months | None = None
+    """Months (1-12) the node is open, e.g. an Arctic strait; None: all year. Closed months
+    close every link into or out of it too (see :mod:`corridors.core.availability`)."""
     source: str | None = None
     note: str | None = None
 
@@ -93,6 +96,8 @@ class LinkProps(BaseModel):
     co2_per_unit: Annotated[float, Field(ge=0)] = 0.0
     """Emissions that do not depend on distance, t CO2e per commodity unit carried (the energy
     of liquefaction on an LNG loading lane, of regasification at a terminal)."""
+    season_months: Months | None = None
+    """Months (1-12) the link is open; None: all year (see :mod:`corridors.core.availability`)."""
     source: str | None = None
     note: str | None = None
 
@@ -113,9 +118,10 @@ class Network:
     ``graph`` is the network (see the module docstring): nodes and the active links, one edge
     per link. ``nodes`` is indexed by node id; ``links`` by arc id (reverse arcs of
     bidirectional links included) with columns ``from, to, mode, commodity, output_commodity,
-    efficiency, capacity, cost, length_km, corridor, status, capex, bypass, base_id``: the model
-    is built from these two tables, which hold exactly the graph's content. ``geometry`` maps ids
-    to shapely geometries; ``inactive_links`` holds planned/candidate links not switched on.
+    efficiency, capacity, cost, length_km, corridor, status, capex, bypass, season_months,
+    base_id``: the model is built from these two tables, which hold exactly the graph's content.
+    ``geometry`` maps ids to shapely geometries; ``inactive_links`` holds planned/candidate links
+    not switched on.
     """
 
     nodes: pd.DataFrame

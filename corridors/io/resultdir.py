@@ -49,6 +49,7 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
 
 
 _STRING_COLS = (
+    "tranche",
     "link",
     "from",
     "to",

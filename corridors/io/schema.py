@@ -15,7 +15,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 NonNeg = Annotated[float, Field(ge=0)]
 Factor = Annotated[float, Field(ge=0, le=1)]
@@ -39,8 +46,21 @@ class Commodity(_Frozen):
     """USD per unit of demand left unmet (value of lost supply)."""
 
 
+class Tranche(_Frozen):
+    """A price step of a supply above its base volume: up to ``max`` more units per year at
+    ``price`` USD per unit (e.g. cargoes diverted from other buyers, spare capacity)."""
+
+    max: NonNeg
+    price: float
+    label: Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9_]+$")]
+
+
 class Supply(_Frozen):
-    """An export point's availability of one commodity (per year)."""
+    """An export point's availability of one commodity (per year).
+
+    ``max`` at ``price`` is the first step (tranche ``base``; ``min`` is its take-or-pay
+    floor); ``tranches`` add steps above it, each bought up to its own ``max`` at its own price.
+    """
 
     node: str
     commodity: str
@@ -48,12 +68,34 @@ class Supply(_Frozen):
     price: float = 0.0
     """USD per unit, free on board at the export point."""
     min: NonNeg = 0.0
+    tranches: list[Tranche] = []
 
     @model_validator(mode="after")
     def _min_below_max(self) -> Supply:
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
+        labels = [t.label for t in self.tranches]
+        if "base" in labels or len(set(labels)) != len(labels):
+            raise ValueError("tranche labels must be unique and not 'base' (the entry's own step)")
         return self
+
+
+class Restraint(_Frozen):
+    """A share of a demand that can be curtailed at ``cost`` USD per unit (demand restraint,
+    fuel switching), before any shortage."""
+
+    share: Annotated[float, Field(gt=0, le=1)]
+    cost: NonNeg
+
+
+class Rationing(_Frozen):
+    """How a shortage beyond restraint is shared between demands: it is cut in ``blocks``
+    equal blocks, block i (0-based) costing the shortage cost × (1 + ``step`` · i), so that
+    rising cost steps spread a shortfall over regions in proportion to their demand instead
+    of leaving it at one arbitrary region. ``blocks: 1`` (the default) is one shortage step."""
+
+    blocks: Annotated[int, Field(ge=1, le=100)] = 1
+    step: Annotated[float, Field(ge=0, le=0.1)] = 0.001
 
 
 class Demand(_Frozen):
@@ -65,10 +107,20 @@ class Demand(_Frozen):
     shortage_cost: NonNeg | None = None
     """USD per unit left unmet; defaults to the commodity's ``shortage_cost``. A lower value
     marks demand that gives way first (e.g. discretionary stock building)."""
+    restraint: list[Restraint] = []
+    """Steps of demand that can be curtailed at a moderate cost before shortage (shares of
+    ``amount``, summing to at most 1)."""
     purpose: Literal["consumption", "stock_building"] = "consumption"
     """``consumption`` (refinery runs, gas use) or ``stock_building`` (filling stocks): the
     balance, shortfall shares and survival time count consumption; stock building is
     reported beside it (its shortfall is stock building given up, not a shortage)."""
+
+    @model_validator(mode="after")
+    def _restraint_fits(self) -> Demand:
+        total = sum(r.share for r in self.restraint)
+        if total > 1 + 1e-9:
+            raise ValueError(f"restraint shares sum to {total:g}, more than 1 (all of the demand)")
+        return self
 
 
 class Storage(_Frozen):
@@ -118,6 +170,39 @@ class Disruption(_Frozen):
     """Per-run probability, used by Monte Carlo sampling."""
     duration_days: Annotated[float, Field(gt=0)] | None = None
     """Duration, used by Monte Carlo sampling."""
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.target,) if isinstance(self.target, str) else tuple(self.target)
+
+
+def _unique_months(months: tuple[int, ...]) -> tuple[int, ...]:
+    repeated = sorted({m for m in months if months.count(m) > 1})
+    if repeated:
+        raise ValueError(f"months must be unique; {', '.join(map(str, repeated))} repeated")
+    return months
+
+
+Months = Annotated[
+    tuple[Annotated[int, Field(ge=1, le=12)], ...],
+    Field(min_length=1),
+    AfterValidator(_unique_months),
+]
+"""Calendar months 1-12 (January = 1), at least one, each once: a seasonal element's months."""
+
+
+class Season(_Frozen):
+    """An element available only in some calendar months (e.g. an Arctic route in summer).
+
+    ``target`` names what a disruption can name (a node, link, corridor, supplier country or a
+    list; ``kind:id`` removes ambiguity); ``months`` are the months it is open. In each period
+    its capacity is multiplied by the share of the period's days that fall in those months (see
+    :func:`corridors.core.availability.season_factor`). It replaces the ``season_months`` the
+    geodata give the same element.
+    """
+
+    target: str | tuple[str, ...]
+    months: Months
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -259,6 +344,8 @@ class Scenario(_Frozen):
     """Share of the capacity of every link marked ``bypass: true`` (e.g. pipelines around a
     strait) available to this importer's cargoes, in every period; disruptions multiply on
     top."""
+    rationing: Rationing = Rationing()
+    """How shortages are shared between demands (rising cost blocks, see :class:`Rationing`)."""
     carbon_price: NonNeg = 0.0
     """USD per t CO2e."""
     discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.03
@@ -266,6 +353,8 @@ class Scenario(_Frozen):
     emission_factors: dict[str, dict[str, NonNeg]] = Field(default_factory=dict)
     """g CO2e per t·km, by link mode then commodity."""
     disruptions: tuple[Disruption, ...] = ()
+    seasons: tuple[Season, ...] = ()
+    """Elements open only in some months (in addition to the geodata's ``season_months``)."""
     solver: SolverOptions = SolverOptions()
     outputs: Outputs = Outputs()
     policy: Policy = Policy()

@@ -29,7 +29,9 @@ def write_outputs(result: Result, out: str | Path, progress: Progress | None = N
     extra = [c for c in fl.columns if c not in FLOW_COLUMNS]
     tables = {
         "flows.csv": fl[FLOW_COLUMNS + extra],
-        "unmet.csv": result.unmet[UNMET_COLUMNS],
+        "unmet.csv": result.unmet[
+            UNMET_COLUMNS + [c for c in result.unmet.columns if c not in UNMET_COLUMNS]
+        ],
         "supply.csv": result.supply,
         "storage.csv": result.storage,
         "prices.csv": result.prices,

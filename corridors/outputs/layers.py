@@ -42,7 +42,8 @@ def disruption_factors(result: Result) -> tuple[pd.Series, pd.Series]:
     node_f = pd.Series(1.0, index=net.nodes.index)
     if not result.scenario.disruptions:
         return link_f, node_f
-    av = availability(result.scenario, net, bypass=False)  # events, not the bypass share
+    # events only: not the bypass share, nor the seasons (a closed season is no disruption)
+    av = availability(result.scenario, net, bypass=False, seasons=False)
     link_f[:] = av.link.min(axis=1) if av.link.size else 1.0
     node_f[:] = av.node.min(axis=1) if av.node.size else 1.0
     for i, s in enumerate(result.scenario.supply):

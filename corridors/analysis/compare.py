@@ -96,6 +96,13 @@ def _cost_rows(run: RunFolder) -> list[dict[str, Any]]:
         rows.append(("all", "cost", "", f"{k}_usd", v))
     for c, u in (s.get("unmet") or {}).items():
         rows.append((c, "unmet", "", "unmet_volume", u.get("volume") if isinstance(u, dict) else u))
+    response = s.get("response") or {}
+    for c, v in (response.get("prices_usd_per_unit") or {}).items():
+        rows.append((c, "price", "", "mean_price_usd_per_unit", v))
+    if "replacement_premium_usd" in response:
+        rows.append(
+            ("all", "cost", "", "replacement_premium_usd", response["replacement_premium_usd"])
+        )
     return [
         dict(zip([*KEY, "value"], (c, g, i, m, np.nan if v is None else float(v)), strict=True))
         for c, g, i, m, v in rows
@@ -154,6 +161,7 @@ def headline_table(table: pd.DataFrame) -> pd.DataFrame:
         & (t["metric"] == "share")
         | (t["commodity"] == "all") & (t["group"] == "emissions")
         | (t["group"] == "landed_cost") & (t["id"] == "")
+        | (t["group"] == "price")
         | t["group"].str.startswith("risk_") & (t["commodity"] == "all")
     )
     return t[keep]

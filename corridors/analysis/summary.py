@@ -11,6 +11,7 @@ from typing import Any
 
 from corridors.analysis.diversity import headline
 from corridors.analysis.metrics import balance_summary, summary_metrics
+from corridors.analysis.response import resolution_warnings, response_summary
 from corridors.core.results import Result
 
 
@@ -32,6 +33,9 @@ def summary(result: Result) -> dict[str, Any]:
         # figures from flows only where the solver returned a solution
         "metrics": summary_metrics(result) if result.has_solution else None,
         "diversity": headline(result) if result.has_solution else None,
+        # who filled the gap: replacement bought, restraint and shortage by region, prices
+        "response": response_summary(result) if result.has_solution else None,
+        "warnings": resolution_warnings(result.scenario),
         "timings": {k: round(v, 4) for k, v in result.timings.items()},
         "solver": {k: v for k, v in result.solver.items() if k != "policy"},
         "policy": [

@@ -97,6 +97,7 @@ def load_extra(spec: str) -> Extra:
 
 def _print_result(result: Result, out_dir: Path, elapsed: float) -> None:
     from corridors.analysis.metrics import balance, chokepoint_exposure
+    from corridors.analysis.response import resolution_warnings
 
     ok = result.is_ok
     colour = "green" if ok else "red"
@@ -121,6 +122,8 @@ def _print_result(result: Result, out_dir: Path, elapsed: float) -> None:
             out.print(f"  stock building given up: {c} {given_up:,.2f} {com[c].unit}")
     if not short:
         out.print("  unmet demand    none")
+    for w in resolution_warnings(result.scenario):
+        out.print(f"  [yellow]warning[/yellow] {w}")
     exp = chokepoint_exposure(result)
     for c in ("crude_oil", "all_pj"):
         part = exp[(exp["commodity"] == c) & (exp["share"] > 0.005)].sort_values(

@@ -17,13 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from corridors.analysis.metrics import balance, domestic_rows, import_supply
+from corridors.analysis.metrics import domestic_rows, import_supply
 from corridors.analysis.routes import betweenness, commodity_graph, route_flows, routes, structure
 from corridors.core.resultdir import ResultDir, load_result_dir
 from corridors.core.results import Result
 from corridors.io.files import atomic_write
 from corridors.io.schema import Scenario
 from corridors.outputs import layers, maps, style, webmap
+from corridors.outputs.balance_tables import balance_table, response_tables
 from corridors.outputs.html import CSS, bar_chart
 from corridors.outputs.html import card as _card
 from corridors.outputs.html import escape as _e
@@ -55,45 +56,6 @@ def _supplier_table(result: Result) -> pd.DataFrame:
     piv = piv.reindex(columns=[c for c in result.scenario.commodities if c in piv.columns])
     piv["total"] = piv.sum(axis=1)
     return piv.sort_values("total", ascending=False)
-
-
-def _balance_table(result: Result) -> str:
-    """Production, imports, conversion, stock draw, consumption, unmet and the two shortfall
-    shares of each commodity over the horizon (:func:`corridors.analysis.metrics.balance`)."""
-    if not result.has_solution:
-        return "<p>No solution: no balance.</p>"
-    com = result.scenario.commodities
-    rows = []
-    for c, b in balance(result).items():
-        unit = com[c].unit if c in com else "PJ"
-        name = "all (PJ)" if c not in com else NICE.get(c, c)
-        rows.append(
-            {
-                "commodity": name,
-                "production": f"{_num(b['production'])} {unit}",
-                "imports": f"{_num(b['imports'])} {unit}",
-                "converted": f"{_num(b['conversion'])} {unit}",
-                "stock draw": f"{_num(b['stock_draw'])} {unit}",
-                "consumption": f"{_num(b['consumption'])} {unit}",
-                "unmet": f"{_num(b['unmet'])} {unit}",
-                "unmet / consumption": _pct(b["unmet_share_of_consumption"], 1),
-                "unmet / import requirement": _pct(b["unmet_share_of_imports"], 1),
-            }
-        )
-    t = pd.DataFrame(rows)
-    who = result.scenario.importer
-    caption = (
-        "Over the horizon. "
-        + (
-            f"Production: supplies at nodes of the importer {who}; imports: all other supplies. "
-            if who
-            else "No importer set: every supply counts as an import, production is 0. "
-        )
-        + "Converted: delivered into the commodity by conversion links (regasified LNG, as "
-        "gas) less what they took of it. Import requirement = imports + converted + unmet. "
-        "Production + imports + converted + stock draw + unmet = consumption."
-    )
-    return _table(t, numeric=list(t.columns[1:]), caption=caption)
 
 
 def _diversity(summary: dict[str, Any]) -> dict[str, Any] | None:
@@ -398,7 +360,8 @@ def build_report(
     parts.append(_table(t, numeric=[c for c in t.columns if c not in ("chokepoint", "state")]))
 
     parts.append("<h3>Balance</h3>")
-    parts.append(_balance_table(r))
+    parts.append(balance_table(r))
+    parts.append(response_tables(r))
 
     parts.append("<h3>Imports by supplier country</h3>")
     st = pd.DataFrame(

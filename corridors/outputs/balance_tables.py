@@ -1,0 +1,124 @@
+"""The balance and disruption-response tables of the briefing report: production, imports,
+consumption, stock building, restraint and shortage (:func:`balance_table`), and who filled the
+gap, region by region (:func:`response_tables`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from corridors.analysis.metrics import balance
+from corridors.analysis.response import regions, replacement
+from corridors.core.results import Result
+from corridors.outputs import style
+from corridors.outputs.html import num as _num
+from corridors.outputs.html import pct as _pct
+from corridors.outputs.html import table as _table
+
+NICE = style.NICE_NAMES
+
+
+def balance_table(result: Result) -> str:
+    """Production, imports, conversion, stock draw, consumption, unmet and the two shortfall
+    shares of each commodity over the horizon (:func:`corridors.analysis.metrics.balance`)."""
+    if not result.has_solution:
+        return "<p>No solution: no balance.</p>"
+    com = result.scenario.commodities
+    rows = []
+    for c, b in balance(result).items():
+        unit = com[c].unit if c in com else "PJ"
+        name = "all (PJ)" if c not in com else NICE.get(c, c)
+        rows.append(
+            {
+                "commodity": name,
+                "production": f"{_num(b['production'])} {unit}",
+                "imports": f"{_num(b['imports'])} {unit}",
+                "converted": f"{_num(b['conversion'])} {unit}",
+                "stock draw": f"{_num(b['stock_draw'])} {unit}",
+                "consumption": f"{_num(b['consumption'])} {unit}",
+                "stock building (given up)": (
+                    f"{_num(b['stock_building'])} ({_num(b['stock_building_unmet'])}) {unit}"
+                ),
+                "restrained": f"{_num(b['restraint'])} {unit}",
+                "short": f"{_num(b['shortage'])} {unit}",
+                "unmet": f"{_num(b['unmet'])} {unit}",
+                "unmet / consumption": _pct(b["unmet_share_of_consumption"], 1),
+                "unmet / import requirement": _pct(b["unmet_share_of_imports"], 1),
+            }
+        )
+    t = pd.DataFrame(rows)
+    who = result.scenario.importer
+    caption = (
+        "Over the horizon. "
+        + (
+            f"Production: supplies at nodes of the importer {who}; imports: all other supplies. "
+            if who
+            else "No importer set: every supply counts as an import, production is 0. "
+        )
+        + "Converted: delivered into the commodity by conversion links (regasified LNG, as "
+        "gas) less what they took of it. Unmet consumption = restrained (demand curtailed at its "
+        "restraint cost) + short. Import requirement = imports + converted + unmet + stock "
+        "building given up. Production + imports + converted + stock draw + unmet = "
+        "consumption + stock building − stock building given up."
+    )
+    return _table(t, numeric=list(t.columns[1:]), caption=caption)
+
+
+def response_tables(result: Result) -> str:
+    """Who filled the gap (:mod:`corridors.analysis.response`): replacement supply bought above
+    the 2023 steps, and restraint, shortage and price by region."""
+    if not result.has_solution:
+        return ""
+    parts = ["<h3>Who fills the gap</h3>"]
+    rep = replacement(result)
+    if rep.empty:
+        parts.append("<p>No supply was bought above the suppliers' own steps.</p>")
+    else:
+        t = pd.DataFrame(
+            {
+                "supplier": rep["country"],
+                "node": rep["node"],
+                "commodity": [NICE.get(c, c) for c in rep["commodity"]],
+                "tranche": rep["tranche"],
+                "volume": [
+                    f"{_num(v)} {u}" for v, u in zip(rep["volume"], rep["unit"], strict=True)
+                ],
+                "premium, million USD": [_num(p / 1e6) for p in rep["premium_usd"]],
+            }
+        )
+        parts.append(
+            _table(
+                t,
+                numeric=["volume", "premium, million USD"],
+                caption="Supply bought in tranches above each supplier's own step, over the "
+                "horizon; premium = (tranche price − base price) × volume.",
+            )
+        )
+    reg = regions(result)
+    reg = reg[reg["unmet"] > 1e-6]
+    if reg.empty:
+        parts.append("<p>No region restrained or short of any commodity.</p>")
+    else:
+        t = pd.DataFrame(
+            {
+                "region": reg["region"],
+                "commodity": [NICE.get(c, c) for c in reg["commodity"]],
+                "restrained": [f"{_num(v)} {u}" for v, u in zip(reg["restraint"], reg["unit"], strict=True)],
+                "short": [f"{_num(v)} {u}" for v, u in zip(reg["shortage"], reg["unit"], strict=True)],
+                "share of demand": [_pct(u / d if d else None, 1) for u, d in zip(reg["unmet"], reg["demand"], strict=True)],
+                "non-served, PJ": [_num(v) for v in reg["non_served_pj"]],
+                "first shortfall, day": [_num(v, 0) for v in reg["first_shortfall_day"]],
+                "price, USD per unit": [_num(v, 0) for v in reg["price_usd_per_unit"]],
+            }
+        )  # fmt: skip
+        parts.append(
+            _table(
+                t,
+                numeric=[c for c in t.columns if c not in ("region", "commodity")],
+                caption="Per region over the horizon; price = the region's nodal marginal cost "
+                "(balance dual), demand-weighted over the periods.",
+            )
+        )
+    return "".join(parts)
+
+
+__all__ = ["balance_table", "response_tables"]

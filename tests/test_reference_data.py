@@ -79,30 +79,34 @@ def test_red_sea_closure_leaves_nothing_unmet(baseline):
     assert r.objective > baseline.objective  # the longer voyages cost something
 
 
-def test_hormuz_closure_uses_the_bypasses_and_restrains_a_few_per_cent_of_runs(baseline):
+def test_hormuz_closure_uses_the_bypasses_within_chinas_share_of_their_spare(baseline):
     r = corridors.solve(SCENARIOS / "hormuz_closure.yaml")
     share = r.scenario.bypass_share
-    # Saudi crude goes west to Yanbu; the UAE and Iranian bypasses fill to China's share
-    assert flow(r, "east_west") > 50
-    assert flow(r, "adcop") == pytest.approx(74.7 * share, rel=1e-6)
-    assert flow(r, "goreh_jask") == pytest.approx(14.9 * share, rel=1e-6)
-    runs = sum(d.amount for d in r.scenario.demand if d.commodity == "crude_oil")
-    lost = consumption_unmet(r)
-    crude_lost = float(
-        r.unmet.loc[
-            (r.unmet["commodity"] == "crude_oil")
-            & (r.unmet["node"].map(r.network.nodes["kind"]) == "demand"),
-            "unmet",
-        ].sum()
+    # the bypasses fill to China's share of them ...
+    for link, cap in (("east_west", 249.0), ("adcop", 74.7), ("goreh_jask", 14.9)):
+        assert flow(r, link) == pytest.approx(cap * share, rel=1e-6)
+    # ... which stays within China's share (0.4, EIA: 5.4 of ~14 mb/d) of the bypass capacity
+    # EIA estimates unused (~2.6 mb/d)
+    mbd = (flow(r, "east_west") + flow(r, "adcop")) * 7.33 / 365
+    assert mbd <= 0.4 * 2.6 * 1.001  # (rounding of the Mt/yr capacities)
+    # replacement comes from outside the Gulf
+    rep = r.supply[(r.supply["tranche"] != "base") & (r.supply["supplied"] > 1e-6)]
+    assert set(rep["country"]) & {"USA", "RUS", "BRA", "AGO"}
+    runs = sum(
+        d.amount
+        for d in r.scenario.demand
+        if d.commodity == "crude_oil" and d.purpose == "consumption"
     )
-    # published: Hormuz carries about half of China's crude imports, a third of its runs;
-    # bypasses, domestic output, replacement cargoes and giving up stock building leave a
-    # loss of a few per cent of refinery runs, met by demand restraint (IEA: up to 10 %)
-    assert 0.02 * runs < crude_lost < 0.1 * runs
     kinds = r.network.nodes["kind"]
     consumption = r.unmet[r.unmet["node"].map(kinds) == "demand"]
-    assert consumption["restraint"].sum() == pytest.approx(consumption["unmet"].sum(), rel=1e-6)
-    assert lost > crude_lost  # Qatar's LNG is lost too
+    crude = consumption[consumption["commodity"] == "crude_oil"]
+    lost = float(crude["unmet"].sum())
+    # published: Hormuz carries about half of China's crude imports, a third of its runs;
+    # bypasses, domestic output, replacement cargoes and giving up stock building leave a
+    # loss of roughly a tenth to a fifth of refinery runs; restraint (IEA: up to 10 %) first
+    assert 0.08 * runs < lost < 0.25 * runs
+    assert float(crude["restraint"].sum()) > 0.9 * 0.1 * runs
+    assert float(consumption["unmet"].sum()) > lost  # Qatar's LNG is lost too
 
 
 def test_a_half_closure_of_hormuz_binds(tmp_path, baseline):

@@ -55,6 +55,10 @@ def write_case(
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "nodes.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": nodes}))
     (tmp / "links.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": links}))
+    # hand-made cases leave voyage time out unless they ask for it (their costs and flows are
+    # computed by hand without it): no cargo interest, and ships so fast that no lag remains
+    scenario.setdefault("cargo_interest", 0.0)
+    scenario.setdefault("speeds", {c: 1.0e9 for c in scenario.get("commodities", COMMODITIES)})
     doc = {
         "name": scenario.pop("name", "case"),
         "network": {"nodes": "nodes.geojson", "links": "links.geojson"},
@@ -132,6 +136,33 @@ def random_network(
             {"node": f"n{n - 1}", "commodity": "crude_oil", "amount": 25},
             {"node": f"n{n - 2}", "commodity": "crude_oil", "amount": 20},
         ],
+        **overrides,
+    }
+    return write_case(tmp, nodes, links, scenario)
+
+
+#: km sailed in one day at 10 knots (10 · 1.852 · 24): with ``speeds: {crude_oil: 10}`` a sea
+#: lane of ``days * KM_DAY_10KN`` km takes ``days`` days.
+KM_DAY_10KN = 444.48
+
+
+def voyage_case(tmp: Path, lag1: float = 1.0, lag2: float = 1.0, **overrides: Any) -> Path:
+    """Crude s -(sea, lag1 periods)-> chokepoint k -(sea, lag2 periods)-> demand d, periods of
+    10 days, ships at 10 knots; demand 365 Mt/yr (10 per period), supply ample at price 10."""
+    nodes = [
+        node("s", "supply", 0, 0),
+        node("k", "chokepoint", 1, 0, capacity=1.0e6),
+        node("d", "demand", 2, 0, country="BBB"),
+    ]
+    links = [
+        link("sk", "s", "k", mode="sea", capacity=1000, cost=1, length_km=lag1 * 10 * KM_DAY_10KN),
+        link("kd", "k", "d", mode="sea", capacity=1000, cost=1, length_km=lag2 * 10 * KM_DAY_10KN),
+    ]
+    scenario = {
+        "horizon": {"periods": 6, "period_days": 10.0},
+        "speeds": {"crude_oil": 10},
+        "supply": [{"node": "s", "commodity": "crude_oil", "max": 10000, "price": 10}],
+        "demand": [{"node": "d", "commodity": "crude_oil", "amount": 365}],
         **overrides,
     }
     return write_case(tmp, nodes, links, scenario)

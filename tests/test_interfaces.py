@@ -15,7 +15,7 @@ import highspy
 import numpy as np
 import pytest
 from conftest import SCENARIOS
-from factory import diamond, link, node, random_network, write_case
+from factory import diamond, link, node, random_network, voyage_case, write_case
 
 from corridors.api import solve_prepared
 from corridors.core.lp import FAMILIES
@@ -117,12 +117,23 @@ def assert_same_lp(a: dict, b: dict) -> None:
         np.testing.assert_allclose(a[key], b[key], rtol=1e-12, err_msg=key)
 
 
+STORE = {"node": "d", "commodity": "crude_oil", "capacity": 30, "initial": 20,
+         "max_withdrawal": 365, "release_price": 40}  # fmt: skip
+
+
 def cases(tmp_path: Path) -> list[Path]:
     return [
         *REFERENCE,
         diamond(tmp_path / "diamond"),
         storage_case(tmp_path / "storage"),
         random_network(tmp_path / "random", seed=3),
+        voyage_case(  # lags of 1.3 and 2.6 periods, a closure, a reserve with a release price
+            tmp_path / "voyage",
+            lag1=1.3,
+            lag2=2.6,
+            disruptions=[{"target": "k", "capacity_factor": 0.3, "start": 3, "end": 4}],
+            storage=[STORE],
+        ),
     ]
 
 

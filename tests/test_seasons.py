@@ -248,5 +248,6 @@ def test_reference_northern_sea_route_is_closed_january_to_june():
     # the in-season rate moves the year's 2.0 Mt in July to November, as the annual run
     annual = corridors.solve(sc).flows
     year = annual[annual["to"] == "bering_strait"]["flow"].sum()
-    assert through.sum() == pytest.approx(year, rel=1e-6)
+    # (within 0.5 %: with voyage times a weekly cargo must also reach the strait in season)
+    assert through.sum() == pytest.approx(year, rel=5e-3)
     assert year == pytest.approx(2.0, abs=0.01)

@@ -323,4 +323,34 @@ def summary_metrics(result: Result) -> dict[str, Any]:
         "volumes": {k: round(v, 6) for k, v in volumes_by_mode(result).items()},
         "emissions_t": {k: round(v, 1) for k, v in emissions(result).items()},
         "reserves": reserve_figures(result),
+        **voyage_figures(result),
     }
+
+
+def voyage_figures(result: Result) -> dict[str, dict[str, float]]:
+    """Voyage time at sea per commodity (commodities shipped by sea only):
+
+    - ``voyage_days`` = Σ_l Σ_t flow[l,t]·transit_days_l / Σ_l Σ_t η_l·flow[l,t] over the sea
+      lanes l into a node that no sea lane of the commodity leaves (the end of the sea leg: a
+      port or terminal), i.e. ship-days per unit delivered by sea (a cargo's whole route,
+      every lane it passes, over the volume landed);
+    - ``at_sea`` = Σ_l flow[l,T]·transit_days_l / period_days over the sea lanes, the cargo in
+      transit at the end of the horizon (units; the last period's loadings still under way).
+    """
+    fl = result.flows
+    if "transit_days" not in fl.columns:
+        return {"voyage_days": {}, "at_sea": {}}
+    sea = fl[(fl["mode"] == "sea") & (fl["transit_days"] > 0)]
+    days, at_sea = {}, {}
+    period_days = result.scenario.horizon.period_days
+    last = int(fl["period"].max()) if len(fl) else 0
+    for c, g in sea.groupby("commodity"):
+        leaves = set(g["from"])
+        landed = g[~g["to"].isin(leaves)]
+        volume = float(landed["delivered"].sum())
+        ship_days = float((g["flow"] * g["transit_days"]).sum())
+        if volume > 0:
+            days[str(c)] = round(ship_days / volume, 4)
+        end = g[g["period"] == last]
+        at_sea[str(c)] = round(float((end["flow"] * end["transit_days"]).sum()) / period_days, 6)
+    return {"voyage_days": days, "at_sea": at_sea}

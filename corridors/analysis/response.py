@@ -89,7 +89,9 @@ def regions(result: Result) -> pd.DataFrame:
                 "price_usd_per_unit": price,
             }
         )
-    return pd.DataFrame(rows)
+    cols = ["region", "commodity", "unit", "demand", "restraint", "shortage", "unmet",
+            "non_served_pj", "first_shortfall_day", "price_usd_per_unit"]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
 
 
 def prices(result: Result) -> dict[str, float | None]:

@@ -50,6 +50,9 @@ class Availability:
     link: np.ndarray
     node: np.ndarray
     supply: np.ndarray
+    release_from: int = 0
+    """First period (0-based) in which strategic stocks may be drawn: the start of the run's
+    first unforeseen event (no foresight; 0 without one, see :func:`availability`)."""
 
     @classmethod
     def full(cls, n_links: int, n_nodes: int, n_supplies: int, periods: int) -> Availability:
@@ -60,7 +63,9 @@ class Availability:
         )
 
     def copy(self) -> Availability:
-        return Availability(self.link.copy(), self.node.copy(), self.supply.copy())
+        return Availability(
+            self.link.copy(), self.node.copy(), self.supply.copy(), self.release_from
+        )
 
 
 class TargetResolver:
@@ -343,6 +348,7 @@ def availability(
         apply_seasons(avail, scenario, network, resolver, problems)
     elif scenario.seasons:
         season_months(scenario, network, resolver, problems)  # unknown targets still reported
+    starts: list[int] = []  # first period of each unforeseen event (no foresight)
     for i, ev in enumerate(scenario.disruptions):
         resolved = []
         for name in ev.targets:
@@ -355,9 +361,13 @@ def availability(
             continue
         if ev.probability is not None:
             continue  # a possible event: sampled by Monte Carlo, not applied to every run
-        factor = 1.0 - (1.0 - ev.capacity_factor) * _window(ev, scenario)
+        cover = _window(ev, scenario)
+        factor = 1.0 - (1.0 - ev.capacity_factor) * cover
         for tg in resolved:
             apply_factor(avail, tg, factor)
+        if not ev.foreseen and ev.capacity_factor < 1.0 and cover.any():
+            starts.append(int(np.flatnonzero(cover > 0)[0]))
+    avail.release_from = min(starts) if starts else 0
     if problems:
         raise ScenarioError(problems)
     return avail
@@ -451,7 +461,10 @@ def elements(network: Network, resolver: TargetResolver, classes: tuple[str, ...
     """Every element of the given classes, in a stable order (class, then id), each once.
 
     Class ``terminal`` is the terminal nodes (losing one cuts its regasification links too)
-    and any conversion link that touches no terminal node. Class ``supplier`` leaves out the
+    and any conversion link that touches no terminal node. Class ``pipeline`` leaves out the
+    links of ports and storage sites (a port's link to its refineries, a site's link to its
+    region): they belong to the port or site, whose loss cuts them; name one to lose it alone.
+    Class ``supplier`` leaves out the
     scenario's ``importer``: its own production is not an import supplier (its supply nodes
     stay available as class ``supply``, and ``country:ISO3`` as an event target).
     """
@@ -471,9 +484,16 @@ def elements(network: Network, resolver: TargetResolver, classes: tuple[str, ...
 
     links = network.links[~network.links.index.str.endswith(REVERSE_SUFFIX)]
     nodes = network.nodes
+    # a port's link to its refineries and a storage site's link to its region belong to the
+    # port or site (losing the node loses them): not listed again as pipelines
+    owned = nodes.index[nodes["kind"].isin(["port", "storage"])]
+    own_link = links["from"].isin(owned) | links["to"].isin(owned)
     for cls in classes:
         if cls in LINK_MODES:
-            for lid in sorted(links.index[links["mode"] == cls]):
+            keep = links["mode"] == cls
+            if cls == "pipeline":
+                keep &= ~own_link
+            for lid in sorted(links.index[keep]):
                 add("link", lid, cls)
         elif cls in NODE_KINDS:
             for nid in sorted(nodes.index[nodes["kind"] == cls]):

@@ -95,7 +95,9 @@ def check_invariants(result: Result, tol: float = 1e-6) -> list[str]:
         out.append("delivered flow differs from efficiency × flow on a conversion link")
 
     bal: dict[tuple[str, str, int], float] = defaultdict(float)
-    cols = ("from", "to", "commodity", "output_commodity", "period", "flow", "delivered")
+    # what reaches a link's end in a period: a sea cargo after its voyage time (``arrived``)
+    arrive = "arrived" if "arrived" in fl.columns else "delivered"
+    cols = ("from", "to", "commodity", "output_commodity", "period", "flow", arrive)
     for a, b, ci, co, t, f, dlv in zip(*(fl[c] for c in cols), strict=True):
         bal[(b, co, t)] += dlv
         bal[(a, ci, t)] -= f

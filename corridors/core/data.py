@@ -19,6 +19,33 @@ from corridors.units import conversion_factor, period_years
 #: The tranche label of a supply entry's own step (its ``max`` at its ``price``).
 BASE_TRANCHE = "base"
 
+#: Ship speed by commodity, knots, for the voyage time of sea lanes (scenario ``speeds:``
+#: overrides). Assumption (typical service speeds): a laden VLCC ~13 knots, an LNG carrier
+#: ~18 knots, common industry figures; any other commodity by sea: ``DEFAULT_SPEED_KNOTS``.
+SPEEDS_KNOTS = {"crude_oil": 13.0, "lng": 18.0}
+DEFAULT_SPEED_KNOTS = 13.0
+KM_PER_NAUTICAL_MILE = 1.852
+
+
+def transit_days(length_km: float, knots: float) -> float:
+    """Voyage time of a sea lane, days: length_km / (knots · 1.852 · 24)."""
+    return length_km / (knots * KM_PER_NAUTICAL_MILE * 24.0)
+
+
+def reference_prices(scenario: Scenario) -> dict[str, float]:
+    """Each commodity's reference value, USD per unit, for the capital of cargoes at sea: the
+    mean ``price`` of its supply entries' base steps weighted by their ``max`` (unweighted
+    when every ``max`` is 0; 0 for a commodity without supply)."""
+    out: dict[str, float] = {}
+    for c in scenario.commodities:
+        rows = [(s.max, s.price) for s in scenario.supply if s.commodity == c]
+        weight = sum(m for m, _ in rows)
+        if weight > 0:
+            out[c] = sum(m * p for m, p in rows) / weight
+        else:
+            out[c] = sum(p for _, p in rows) / len(rows) if rows else 0.0
+    return out
+
 
 @dataclass(frozen=True, slots=True)
 class SupplyRow:
@@ -113,6 +140,7 @@ class StorageRow:
     max_withdrawal: float
     max_injection: float
     final_min: float
+    release_price: float = 0.0
 
 
 @dataclass
@@ -140,11 +168,36 @@ class ModelData:
     demand: list[DemandRow]
     unmet: list[UnmetStep]
     storage: list[StorageRow]
+    link_days: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Voyage time of each link, days (sea lanes; 0 for other modes)."""
+    link_interest: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """USD per unit: capital of the cargo in transit, part of ``link_cost`` (one-period runs)."""
+    period_days: float = 365.0
     balance_keys: list[tuple[str, str]] = field(default_factory=list)
     capped_nodes: list[int] = field(default_factory=list)
     """Nodes with a throughput limit and at least one link in (rows of ``throughput``)."""
     static: dict[str, np.ndarray] = field(default_factory=dict)
     """Cache of :func:`_static`."""
+
+    @property
+    def lag(self) -> np.ndarray:
+        """Voyage time of each link in periods (0 in a one-period run: no lag)."""
+        if self.periods == 1 or not len(self.link_days):
+            return np.zeros(len(self.link_ids))
+        # rounded, so that a voyage of exactly k periods is k (not k − 1 + 0.999...)
+        return np.round(self.link_days / self.period_days, 9)
+
+    def arrival(self, i: int) -> list[tuple[int, float]]:
+        """How flow[i, ·] arrives at the link's end: (shift, weight) pairs, the arrival in
+        period t being Σ weight · flow[i, max(t − shift, 1)] (see
+        :func:`corridors.core.lp.arrivals`)."""
+        lag = float(self.lag[i]) if len(self.link_days) else 0.0
+        k = int(np.floor(lag))
+        f = lag - k
+        out = [(k, 1.0 - f)]
+        if f > 0:
+            out.append((k + 1, f))
+        return out
 
     @property
     def unmet_demand(self) -> np.ndarray:
@@ -190,6 +243,22 @@ def model_data(scenario: Scenario, network: Network) -> ModelData:
         )
         + links["co2_per_unit"].astype(float).to_numpy()
     )
+    speeds = {**SPEEDS_KNOTS, **scenario.speeds}
+    days = np.array(
+        [
+            transit_days(float(km), speeds.get(c, DEFAULT_SPEED_KNOTS)) if mode == "sea" else 0.0
+            for c, km, mode in zip(
+                links["commodity"], links["length_km"], links["mode"], strict=True
+            )
+        ],
+        dtype=float,
+    ).reshape(-1)
+    days = np.nan_to_num(days)  # a lane without a length: no voyage time
+    interest = np.zeros(len(days))
+    if scenario.horizon.periods == 1 and days.any():
+        value = reference_prices(scenario)
+        price = np.array([value.get(c, 0.0) for c in links["commodity"]], dtype=float)
+        interest = price * scenario.cargo_interest * days / 365.0
     cap = links["capacity"].astype(float).to_numpy()
     node_cap = network.nodes["capacity"].astype(float).to_numpy()
     d = np.full(scenario.horizon.periods, period_years(scenario.horizon.period_days))
@@ -214,7 +283,7 @@ def model_data(scenario: Scenario, network: Network) -> ModelData:
         link_out=list(links["output_commodity"]),
         link_factor=factor,
         link_cap=cap,
-        link_cost=links["cost"].astype(float).to_numpy(),
+        link_cost=links["cost"].astype(float).to_numpy() + interest,
         link_emis=emis,
         node_ids=list(network.nodes.index),
         node_cap=node_cap,
@@ -233,9 +302,13 @@ def model_data(scenario: Scenario, network: Network) -> ModelData:
                 j.max_withdrawal,
                 j.max_injection,
                 j.initial if j.final_min is None else j.final_min,
+                j.release_price,
             )
             for j in scenario.storage
         ],
+        link_days=days,
+        link_interest=interest,
+        period_days=scenario.horizon.period_days,
     )
     keys: set[tuple[str, str]] = set()
     for i in range(len(data.link_ids)):

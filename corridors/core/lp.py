@@ -21,6 +21,7 @@ results are converted back to USD.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -131,13 +132,51 @@ def _stack(parts: list[Coords], lo: np.ndarray, hi: np.ndarray, shape: tuple[int
     return Rows(r, c, v, lo, hi, shape)
 
 
+def arrivals(
+    data: ModelData, links: np.ndarray, rows: np.ndarray, col: dict[str, np.ndarray], vals: Any
+) -> Coords:
+    """Coordinates of what arrives at the end of link ``links[i]`` in period t, in row
+    ``rows[i]·T + t`` with weight ``vals[i]`` (or one ``vals`` for all):
+
+        arrival[l,t] = (1 − f_l)·flow[l, t − k_l] + f_l·flow[l, t − k_l − 1]
+
+    with lag_l = transit_days_l / period_days, k_l = ⌊lag_l⌋, f_l = lag_l − k_l (a cargo
+    arrives lag_l periods after it is loaded, spread over the periods its arrival falls in),
+    and flow[l, t'] = flow[l, 1] for any t' before the horizon (cargoes at sea at the start are
+    the steady state of the first period). No lag in a one-period run or off the sea
+    (``ModelData.lag``): arrival[l,t] = flow[l,t].
+    """
+    T = data.periods
+    lag = data.lag[links]
+    cols = col["flow"][links]
+    k = np.floor(lag).astype(np.int64)
+    f = lag - k
+    t = np.arange(T)
+    r = (rows.astype(np.int64)[:, None] * T + t).ravel()
+    v = np.broadcast_to(np.asarray(vals, dtype=float).reshape(-1, 1), (len(links), 1))
+    src = np.clip(t[None, :] - k[:, None], 0, None)
+    take = np.take_along_axis(cols, src, axis=1)
+    parts = [(r, take.ravel(), np.broadcast_to(v * (1.0 - f)[:, None], take.shape).ravel())]
+    late = np.flatnonzero(f > 0)
+    if late.size:
+        src1 = np.clip(t[None, :] - k[late, None] - 1, 0, None)
+        take1 = np.take_along_axis(cols[late], src1, axis=1)
+        r1 = (rows.astype(np.int64)[late, None] * T + t).ravel()
+        w1 = np.broadcast_to(v[late] * f[late, None], take1.shape).ravel()
+        parts.append((r1, take1.ravel(), w1))
+    rr, cc, vv = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    return rr, cc, vv
+
+
 def _balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
     """Commodity balance at every node n, commodity c and period t (row b·T + t, b = (n, c)):
 
-        Σ_s supply[s,t] + Σ_{l into n, o_l = c} η_l·flow[l,t] − Σ_{l out of n, c_l = c} flow[l,t]
+        Σ_s supply[s,t] + Σ_{l into n, o_l = c} η_l·arrival[l,t] − Σ_{l out of n, c_l = c} flow[l,t]
           + withdraw[j,t] − inject[j,t] + Σ_{u of n, c} unmet[u,t] = Σ_{k at n, c} demand_k · d_t
 
-    η_l converts units: η_l = efficiency_l · PJ(c_l) / PJ(o_l).
+    η_l converts units: η_l = efficiency_l · PJ(c_l) / PJ(o_l). arrival[l,t] is the flow
+    loaded on l that reaches its end in t (:func:`arrivals`: a sea lane's voyage time in a
+    multi-period run; flow[l,t] otherwise).
     """
     T = data.periods
     pos = {k: i for i, k in enumerate(data.balance_keys)}
@@ -152,7 +191,7 @@ def _balance(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
     r_un = rows_of([(u.node, u.commodity) for u in data.unmet])
     r_st = rows_of([(j.node, j.commodity) for j in data.storage])
     parts = [
-        _per_period(r_in, col["flow"], data.link_factor, T),
+        arrivals(data, np.arange(len(data.link_ids)), r_in, col, data.link_factor),
         _per_period(r_out, col["flow"], -1.0, T),
         _per_period(r_sup, col["supply"], 1.0, T),
         _per_period(r_un, col["unmet"], 1.0, T),
@@ -169,7 +208,9 @@ def _throughput(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
     """Node throughput limit (chokepoints) in energy terms, for nodes n with a capacity and at
     least one link in (row k·T + t, k = position of n in ``capped_nodes``):
 
-        Σ_{l into n} PJ(c_l)·flow[l,t] ≤ cap_n · a_n,t · d_t      (cap_n in PJ per year)
+        Σ_{l into n} PJ(c_l)·arrival[l,t] ≤ cap_n · a_n,t · d_t      (cap_n in PJ per year)
+
+    (arrival[l,t]: the cargoes reaching n in t, :func:`arrivals`).
 
     The right-hand side is a bound set by :func:`bound_arrays` (``node_limit``), so that
     disruptions change it without a rebuild.
@@ -180,7 +221,7 @@ def _throughput(data: ModelData, col: dict[str, np.ndarray]) -> Rows:
     sel = np.flatnonzero(into >= 0)
     pj = np.array([data.pj[data.link_com[i]] for i in sel], dtype=float)
     n_rows = len(data.capped_nodes) * T
-    parts = [_per_period(into[sel], col["flow"][sel], pj, T)] if sel.size else []
+    parts = [arrivals(data, sel, into[sel], col, pj)] if sel.size else []
     shape = (len(data.capped_nodes), T)
     return _stack(parts, np.full(n_rows, -np.inf), np.full(n_rows, np.inf), shape)
 
@@ -219,9 +260,11 @@ def _objective(data: ModelData, col: dict[str, np.ndarray], num_col: int) -> np.
     """Cost vector c of the objective, million USD, discounted to the start of the horizon:
 
         min Σ_t δ_t [ Σ_s price_s·supply[s,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
-                      + Σ_u cost_u·unmet[u,t] ]   (u: restraint steps and rationing blocks)
+                      + Σ_u cost_u·unmet[u,t] + Σ_j release_j·withdraw[j,t] ]
+                      (u: restraint steps and rationing blocks)
 
-    with e_l = tonnes per unit · length_l · emission factor(mode_l, c_l) (t CO2e per unit)
+    with release_j the storage's ``release_price``, cost_l the link's cost plus, in a
+    one-period run, the capital of its cargo at sea (``ModelData.link_interest``), e_l = tonnes per unit · length_l · emission factor(mode_l, c_l) (t CO2e per unit)
     and δ_t = (1 + r)^(−start of period t in years). With one period δ = 1. Discounting also
     makes the model draw reserves as early as needed (a later shortfall costs less), so that
     survival times are well defined.
@@ -234,6 +277,8 @@ def _objective(data: ModelData, col: dict[str, np.ndarray], num_col: int) -> np.
     c[col["supply"]] = dis * price[:, None]
     short = np.array([u.cost for u in data.unmet], dtype=float)
     c[col["unmet"]] = dis * short[:, None]
+    release = np.array([j.release_price for j in data.storage], dtype=float)
+    c[col["withdraw"]] = dis * release[:, None]
     return c
 
 
@@ -318,9 +363,13 @@ def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
     flow[l,t]     ≤ cap_l · a_l,t · d_t      (unlimited links: 0 when a_l,t = 0)
     supply[s,t]   ∈ [min_s·d_t, max_s · a_e(s),t · d_t]   (a step s of supply entry e(s))
     unmet[u,t]    ≤ share_u · demand_k(u) · d_t
-    withdraw[j,t] ≤ rate_out_j · a_n(j),t · d_t ; inject[j,t] ≤ rate_in_j · d_t
+    withdraw[j,t] ≤ rate_out_j · a_n(j),t · d_t   (0 for t < release_from: no foresight)
+    inject[j,t]   ≤ rate_in_j · d_t
     level[j,t]    ≤ capacity_j
     node limit    = cap_n · a_n,t · d_t
+
+    ``avail.release_from`` is the start of the run's first unforeseen event: stocks cannot
+    be drawn before it (:func:`corridors.core.availability.availability`).
     """
     st = _static(data)
     d = data.d[None, :]
@@ -333,6 +382,7 @@ def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
     wd = st["wd"] * d
     if data.storage:
         wd = wd * avail.node[st["st_node"]]
+        wd[:, : avail.release_from] = 0.0
     inj = st["inj"] * d
     lvl = st["lvl"]
     return {

@@ -49,7 +49,10 @@ if TYPE_CHECKING:
     import pyomo.environ as pyo
 
 Key = tuple[Any, ...]
-Term = tuple[list[Any], int, float]  # (a family's variables in LP order, position i·T, coefficient)
+Term = tuple[list[Any], int, float, int]
+"""(a family's variables in LP order, position i·T, coefficient, shift k): the term of period
+t is ``coefficient · variables[i·T + max(t − k, 0)]`` (k > 0: a cargo loaded k periods
+earlier, the first period's flow before the horizon)."""
 
 
 # --------------------------------------------------------------------------- keys
@@ -127,15 +130,17 @@ def _rows(index: list[Key], terms: dict[Key, list[Term]], T: int) -> dict[Key, A
 
     out: dict[Key, Any] = {}
     for key in index:
-        acc: dict[tuple[int, int], list[Any]] = {}
-        for xs, base, coef in terms.get(key, ()):
-            slot = acc.setdefault((id(xs), base), [xs, base, 0.0])
+        acc: dict[tuple[int, int, int], list[Any]] = {}
+        for xs, base, coef, shift in terms.get(key, ()):
+            slot = acc.setdefault((id(xs), base, shift), [xs, base, 0.0, shift])
             slot[2] += coef
-        ones = [(xs, base) for xs, base, c in acc.values() if c == 1.0]
-        other = [(xs, base, c) for xs, base, c in acc.values() if c not in (0.0, 1.0)]
+        ones = [(xs, base, k) for xs, base, c, k in acc.values() if c == 1.0]
+        other = [(xs, base, c, k) for xs, base, c, k in acc.values() if c not in (0.0, 1.0)]
         for t in range(T):
-            args = [xs[base + t] for xs, base in ones]
-            args.extend(MonomialTermExpression((c, xs[base + t])) for xs, base, c in other)
+            args = [xs[base + max(t - k, 0)] for xs, base, k in ones]
+            args.extend(
+                MonomialTermExpression((c, xs[base + max(t - k, 0)])) for xs, base, c, k in other
+            )
             out[(*key, t + 1)] = LinearExpression(args)
     return out
 
@@ -143,11 +148,18 @@ def _rows(index: list[Key], terms: dict[Key, list[Term]], T: int) -> dict[Key, A
 def add_balance(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]]) -> None:
     """Commodity balance at every node n, commodity c and period t, ``balance[n, c, t]``:
 
-        Σ_tr supply[n,c,tr,t] + Σ_{l into n, o_l = c} η_l·flow[l,t] − Σ_{l out of n, c_l = c} flow[l,t]
+        Σ_tr supply[n,c,tr,t] + Σ_{l into n, o_l = c} η_l·arrival[l,t] − Σ_{l out of n, c_l = c} flow[l,t]
           + withdraw[n,c,t] − inject[n,c,t] + Σ_u unmet[n,c,u,t] = demand[n,c] · d_t
 
     (a term is present when the supply, demand or storage (n, c) exists). η_l converts units:
-    η_l = efficiency_l · PJ(c_l) / PJ(o_l). The dual is the nodal marginal cost.
+    η_l = efficiency_l · PJ(c_l) / PJ(o_l). The dual is the nodal marginal cost. A sea lane's
+    cargo arrives after its voyage time in a multi-period run (``ModelData.arrival``):
+
+        arrival[l,t] = (1 − f_l)·flow[l, t − k_l] + f_l·flow[l, t − k_l − 1]
+
+    lag_l = transit_days_l / period_days = k_l + f_l (k_l whole periods, 0 ≤ f_l < 1), and
+    flow[l, t'] = flow[l, 1] for t' < 1 (cargoes at sea at the start: the first period's
+    steady state); arrival[l,t] = flow[l,t] for other links and in a one-period run.
     """
     import pyomo.environ as pyo
 
@@ -155,15 +167,16 @@ def add_balance(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]])
     terms: dict[Key, list[Term]] = defaultdict(list)
     flow = xs["flow"]
     for i, factor in enumerate(data.link_factor.tolist()):
-        terms[(data.link_to[i], data.link_out[i])].append((flow, i * T, factor))
-        terms[(data.link_from[i], data.link_com[i])].append((flow, i * T, -1.0))
+        for shift, w in data.arrival(i):
+            terms[(data.link_to[i], data.link_out[i])].append((flow, i * T, factor * w, shift))
+        terms[(data.link_from[i], data.link_com[i])].append((flow, i * T, -1.0, 0))
     for i, s in enumerate(data.supply):
-        terms[(s.node, s.commodity)].append((xs["supply"], i * T, 1.0))
+        terms[(s.node, s.commodity)].append((xs["supply"], i * T, 1.0, 0))
     for i, u in enumerate(data.unmet):
-        terms[(u.node, u.commodity)].append((xs["unmet"], i * T, 1.0))
+        terms[(u.node, u.commodity)].append((xs["unmet"], i * T, 1.0, 0))
     for i, j in enumerate(data.storage):
-        terms[(j.node, j.commodity)].append((xs["withdraw"], i * T, 1.0))
-        terms[(j.node, j.commodity)].append((xs["inject"], i * T, -1.0))
+        terms[(j.node, j.commodity)].append((xs["withdraw"], i * T, 1.0, 0))
+        terms[(j.node, j.commodity)].append((xs["inject"], i * T, -1.0, 0))
     demand: dict[Key, float] = defaultdict(float)
     for k in data.demand:
         demand[(k.node, k.commodity)] += k.amount
@@ -178,7 +191,9 @@ def add_throughput(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any
     """Node throughput limit (chokepoints) in energy terms, ``throughput[n, t]``, for nodes n
     with a capacity and at least one link in:
 
-        Σ_{l into n} PJ(c_l)·flow[l,t] ≤ node_limit[n,t]   (= cap_n · a_n,t · d_t, PJ)
+        Σ_{l into n} PJ(c_l)·arrival[l,t] ≤ node_limit[n,t]   (= cap_n · a_n,t · d_t, PJ)
+
+    (arrival[l,t]: the cargoes reaching n in t, as in :func:`add_balance`).
 
     ``node_limit`` is a mutable parameter set by :func:`set_pyomo_bounds`, so a disruption
     changes it without a rebuild.
@@ -190,7 +205,8 @@ def add_throughput(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any
     terms: dict[Key, list[Term]] = defaultdict(list)
     for i, (to, c) in enumerate(zip(data.link_to, data.link_com, strict=True)):
         if to in capped:
-            terms[(to,)].append((xs["flow"], i * T, data.pj[c]))
+            for shift, w in data.arrival(i):
+                terms[(to,)].append((xs["flow"], i * T, data.pj[c] * w, shift))
     body = _rows([(n,) for n in m.N_cap], terms, T)
     m.node_limit = pyo.Param(m.N_cap, m.T, mutable=True, initialize=0.0, doc="PJ per period")
     m.throughput = pyo.Constraint(
@@ -239,10 +255,13 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]
     near 1), discounted to the start of the horizon, ``objective``:
 
         min Σ_t δ_t [ Σ_(n,c,tr) price[n,c,tr]·supply[n,c,tr,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
-                      + Σ_(n,c,u) cost_(n,c,u)·unmet[n,c,u,t] ]   (u: restraint, rationing blocks)
+                      + Σ_(n,c,u) cost_(n,c,u)·unmet[n,c,u,t] + Σ_(n,c) release[n,c]·withdraw[n,c,t] ]
+                      (u: restraint, rationing blocks)
 
     with e_l = tonnes per unit · length_l · emission factor(mode_l, c_l) (t CO2e per unit)
-    and δ_t = (1 + r)^(−start of period t in years). A term added by a user (``extra=``) must
+    and δ_t = (1 + r)^(−start of period t in years); release[n,c] is the storage's
+    ``release_price`` and cost_l includes, in a one-period run, the capital of the cargo at sea
+    (``ModelData.link_interest``). A term added by a user (``extra=``) must
     be in million USD too; results are converted back to USD.
     """
     import pyomo.environ as pyo
@@ -253,6 +272,7 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]
         "flow": data.link_cost + data.carbon_price * data.link_emis,
         "supply": np.array([s.price for s in data.supply], dtype=float),
         "unmet": np.array([u.cost for u in data.unmet], dtype=float),
+        "withdraw": np.array([j.release_price for j in data.storage], dtype=float),
     }
     coefs: list[float] = []
     xv: list[Any] = []

@@ -95,6 +95,8 @@ def make_result(
             "length_km": np.repeat(links["length_km"].to_numpy(), T),
             "cost_usd": (_clean(sol.flow) * data.link_cost[:, None]).ravel(),
             "emissions_t": (_clean(sol.flow) * data.link_emis[:, None]).ravel(),
+            "transit_days": np.repeat(data.link_days, T) if len(data.link_days) else 0.0,
+            "arrived": (arrived(data, _clean(sol.flow)) * data.link_factor[:, None]).ravel(),
         }
     )
     if sol.flow_reduced_cost is not None:
@@ -195,6 +197,9 @@ def make_result(
         "restraint": float(paid[is_restraint].sum()),
         "shortage": float(paid[~is_restraint].sum()),
     }
+    release = np.array([j.release_price for j in st], dtype=float).reshape(-1, 1)
+    if release.any():  # only with a release price, so other runs keep their keys
+        cost["release"] = float(np.nansum(_clean(sol.withdraw) * release * dis))
     return Result(
         scenario=scenario,
         network=network,
@@ -209,6 +214,22 @@ def make_result(
         cost_breakdown=cost,
         solver={"method": sol.method, "iterations": sol.iterations, "seconds": sol.seconds},
     )
+
+
+def arrived(data: ModelData, flow: np.ndarray) -> np.ndarray:
+    """What reaches each link's end in each period (links × periods, units of c_l): the
+    arrival of :func:`corridors.core.lp.arrivals`, (1 − f)·flow[l, t−k] + f·flow[l, t−k−1]
+    with the first period's flow before the horizon; the flow itself without a lag."""
+    lag = data.lag
+    if not lag.any() or flow.ndim != 2:
+        return flow
+    T = flow.shape[1]
+    k = np.floor(lag).astype(np.int64)[:, None]
+    f = (lag - np.floor(lag))[:, None]
+    t = np.arange(T)[None, :]
+    now = np.take_along_axis(flow, np.clip(t - k, 0, None), axis=1)
+    before = np.take_along_axis(flow, np.clip(t - k - 1, 0, None), axis=1)
+    return (1.0 - f) * now + f * before
 
 
 def _clean(a: np.ndarray) -> np.ndarray:

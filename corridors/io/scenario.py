@@ -389,6 +389,11 @@ def _check_internal(s: Scenario, file: str) -> None:
                         f"unknown commodity '{com}'{suggest(com, known)}",
                     )
                 )
+    for com in s.speeds:
+        if com not in known:
+            problems.append(
+                Problem(file, f"speeds.{com}", f"unknown commodity '{com}'{suggest(com, known)}")
+            )
     for key in ("max_share", "min_suppliers", "max_hhi"):
         for i, entry in enumerate(getattr(s.policy, key)):
             if entry.commodity != "all" and entry.commodity not in known:

@@ -134,6 +134,9 @@ class Storage(_Frozen):
     max_injection: NonNeg = 0.0
     final_min: NonNeg | None = None
     """Stock required at the end of the horizon; defaults to ``initial`` (reserves refilled)."""
+    release_price: NonNeg = 0.0
+    """USD per unit withdrawn, added to the objective: stocks are drawn only when a shortfall
+    would cost more (a release decision's cost; 0 by default)."""
 
     @model_validator(mode="after")
     def _initial_fits(self) -> Storage:
@@ -170,6 +173,9 @@ class Disruption(_Frozen):
     """Per-run probability, used by Monte Carlo sampling."""
     duration_days: Annotated[float, Field(gt=0)] | None = None
     """Duration, used by Monte Carlo sampling."""
+    foreseen: bool = False
+    """Whether the event is known before it starts. By default it is not: strategic stocks
+    cannot be drawn before the first unforeseen event of a run starts (no foresight)."""
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -350,6 +356,12 @@ class Scenario(_Frozen):
     """USD per t CO2e."""
     discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.03
     """Per year; costs of later periods are discounted to the start of the horizon."""
+    speeds: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    """Ship speed by commodity, knots, for the voyage time of sea lanes (defaults:
+    :data:`corridors.core.data.SPEEDS_KNOTS`)."""
+    cargo_interest: Annotated[float, Field(ge=0, le=1)] = 0.08
+    """Per year: the cost of the capital tied up in a cargo at sea, charged per unit carried on
+    a sea lane in a one-period run (assumption: a trade-finance rate)."""
     emission_factors: dict[str, dict[str, NonNeg]] = Field(default_factory=dict)
     """g CO2e per t·km, by link mode then commodity."""
     disruptions: tuple[Disruption, ...] = ()

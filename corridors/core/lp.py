@@ -309,17 +309,7 @@ def assemble(data: ModelData) -> LinearProgram:
         hi.append(part.hi)
         offset += n
     r, c, v = np.concatenate(rr), np.concatenate(cc), np.concatenate(vv)
-    order = np.lexsort((r, c))
-    r, c, v = r[order], c[order], v[order]
-    if len(c):  # sum duplicates (a link whose two ends share one balance row)
-        first = np.ones(len(c), dtype=bool)
-        first[1:] = (c[1:] != c[:-1]) | (r[1:] != r[:-1])
-        at = np.flatnonzero(first)
-        v, r, c = np.add.reduceat(v, at), r[at], c[at]
-        keep = v != 0.0
-        r, c, v = r[keep], c[keep], v[keep]
-    start = np.zeros(num_col + 1, dtype=np.int64)
-    np.cumsum(np.bincount(c, minlength=num_col), out=start[1:])
+    start, index, value = by_column(r, c, v, num_col)
     return LinearProgram(
         num_col=num_col,
         num_row=offset,
@@ -327,11 +317,31 @@ def assemble(data: ModelData) -> LinearProgram:
         row_lo=np.concatenate(lo),
         row_hi=np.concatenate(hi),
         start=start,
-        index=r.astype(np.int32),
-        value=v,
+        index=index,
+        value=value,
         col=col,
         row=fam_rows,
     )
+
+
+def by_column(
+    r: np.ndarray, c: np.ndarray, v: np.ndarray, n_col: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates (row, column, value) to a matrix compressed by column (start, row index,
+    value): entries of the same (row, column) summed (a link whose two ends share one balance
+    row), zeros dropped, rows sorted within a column."""
+    order = np.lexsort((r, c))
+    r, c, v = r[order], c[order], v[order]
+    if len(c):
+        first = np.ones(len(c), dtype=bool)
+        first[1:] = (c[1:] != c[:-1]) | (r[1:] != r[:-1])
+        at = np.flatnonzero(first)
+        v, r, c = np.add.reduceat(v, at), r[at], c[at]
+        keep = v != 0.0
+        r, c, v = r[keep], c[keep], v[keep]
+    start = np.zeros(n_col + 1, dtype=np.int64)
+    np.cumsum(np.bincount(c, minlength=n_col), out=start[1:])
+    return start, r.astype(np.int32), v
 
 
 def _static(data: ModelData) -> dict[str, np.ndarray]:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from corridors.core.data import ModelData
-from corridors.core.lp import FAMILIES, MONEY_SCALE
+from corridors.core.lp import FAMILIES, MONEY_SCALE, by_column
 from corridors.errors import CorridorsError
 
 if TYPE_CHECKING:
@@ -576,17 +576,5 @@ def _compile(m: pyo.ConcreteModel, data: ModelData) -> StandardForm:
 def _by_column(
     r: np.ndarray, c: np.ndarray, v: np.ndarray, n_col: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Coordinates to a matrix compressed by column (as :func:`corridors.core.lp.assemble`):
-    entries of the same (row, column) summed, zeros dropped, rows sorted within a column."""
-    order = np.lexsort((r, c))
-    r, c, v = r[order], c[order], v[order]
-    if len(c):
-        first = np.ones(len(c), dtype=bool)
-        first[1:] = (c[1:] != c[:-1]) | (r[1:] != r[:-1])
-        at = np.flatnonzero(first)
-        v, r, c = np.add.reduceat(v, at), r[at], c[at]
-        keep = v != 0.0
-        r, c, v = r[keep], c[keep], v[keep]
-    start = np.zeros(n_col + 1, dtype=np.int64)
-    np.cumsum(np.bincount(c, minlength=n_col), out=start[1:])
-    return start, r.astype(np.int32), v
+    """Coordinates to a matrix compressed by column, as the LP is (:func:`lp.by_column`)."""
+    return by_column(r, c, v, n_col)

@@ -244,6 +244,13 @@ def balance_summary(result: Result) -> dict[str, dict[str, dict[str, Any]]]:
     return out
 
 
+def first_shortfall_day(unmet_by_period: pd.Series, period_days: float) -> float | None:
+    """The first day of the first period (index: periods 1..T) with unmet demand above the
+    noise level, None if there is none."""
+    short = unmet_by_period[unmet_by_period > 1e-6]
+    return float((int(short.index.min()) - 1) * period_days) if len(short) else None
+
+
 def reserve_figures(result: Result) -> dict[str, dict[str, float | None]]:
     """Per commodity: days of cover and survival time.
 
@@ -293,9 +300,9 @@ def reserve_figures(result: Result) -> dict[str, dict[str, float | None]]:
         net = max(demand + stocking - home, NET_IMPORT_FLOOR * demand)
         stock = sum(j.initial for j in s.storage if j.commodity == c)
         mine = (result.unmet["commodity"] == c) & ~building
-        un = result.unmet[mine].groupby("period")["unmet"].sum()
-        short = un[un > 1e-6]
-        first = float((int(short.index.min()) - 1) * h.period_days) if len(short) else None
+        first = first_shortfall_day(
+            result.unmet[mine].groupby("period")["unmet"].sum(), h.period_days
+        )
         lv = result.storage[result.storage["commodity"] == c].groupby("period")["level"].sum()
         out[c] = {
             "days_of_cover": stock / (net / DAYS_PER_YEAR) if demand > 0 else None,

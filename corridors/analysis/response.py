@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from corridors.analysis.metrics import stock_building_rows
+from corridors.analysis.metrics import first_shortfall_day, stock_building_rows
 from corridors.core.results import Result
 from corridors.io.schema import Scenario
 
@@ -67,8 +67,7 @@ def regions(result: Result) -> pd.DataFrame:
     pr = result.prices.set_index(["node", "commodity", "period"])["marginal_cost"]
     rows: list[dict[str, Any]] = []
     for (node, c), g in un.groupby(["node", "commodity"], sort=False):
-        short = g[g["unmet"] > 1e-6]
-        first = float((int(short["period"].min()) - 1) * days) if len(short) else None
+        first = first_shortfall_day(g.groupby("period")["unmet"].sum(), days)
         p = np.array([pr.get((node, c, t), np.nan) for t in g["period"]], dtype=float)
         w = g["demand"].to_numpy(dtype=float)
         ok = np.isfinite(p) & (w > 0)

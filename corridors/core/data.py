@@ -187,17 +187,23 @@ class ModelData:
         # rounded, so that a voyage of exactly k periods is k (not k − 1 + 0.999...)
         return np.round(self.link_days / self.period_days, 9)
 
-    def arrival(self, i: int) -> list[tuple[int, float]]:
-        """How flow[i, ·] arrives at the link's end: (shift, weight) pairs, the arrival in
-        period t being Σ weight · flow[i, max(t − shift, 1)] (see
+    @property
+    def lag_parts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each link's lag split as lag = k + f (k whole periods, 0 ≤ f < 1): a cargo loaded in
+        period t arrives (1 − f) of it in t + k and f of it in t + k + 1."""
+        lag = self.lag
+        k = np.floor(lag).astype(np.int64)
+        return k, lag - k
+
+    def arrival_shifts(self) -> list[list[tuple[int, float]]]:
+        """For every link, how flow[l, ·] arrives at its end: (shift, weight) pairs, the
+        arrival in period t being Σ weight · flow[l, max(t − shift, 1)] (see
         :func:`corridors.core.lp.arrivals`)."""
-        lag = float(self.lag[i]) if len(self.link_days) else 0.0
-        k = int(np.floor(lag))
-        f = lag - k
-        out = [(k, 1.0 - f)]
-        if f > 0:
-            out.append((k + 1, f))
-        return out
+        k, f = self.lag_parts
+        return [
+            [(int(ki), 1.0 - fi), (int(ki) + 1, fi)] if fi > 0 else [(int(ki), 1.0)]
+            for ki, fi in zip(k.tolist(), f.tolist(), strict=True)
+        ]
 
     @property
     def unmet_demand(self) -> np.ndarray:

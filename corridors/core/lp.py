@@ -147,10 +147,9 @@ def arrivals(
     (``ModelData.lag``): arrival[l,t] = flow[l,t].
     """
     T = data.periods
-    lag = data.lag[links]
+    k_all, f_all = data.lag_parts
+    k, f = k_all[links], f_all[links]
     cols = col["flow"][links]
-    k = np.floor(lag).astype(np.int64)
-    f = lag - k
     t = np.arange(T)
     r = (rows.astype(np.int64)[:, None] * T + t).ravel()
     v = np.broadcast_to(np.asarray(vals, dtype=float).reshape(-1, 1), (len(links), 1))

@@ -153,7 +153,7 @@ def add_balance(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]])
 
     (a term is present when the supply, demand or storage (n, c) exists). η_l converts units:
     η_l = efficiency_l · PJ(c_l) / PJ(o_l). The dual is the nodal marginal cost. A sea lane's
-    cargo arrives after its voyage time in a multi-period run (``ModelData.arrival``):
+    cargo arrives after its voyage time in a multi-period run (``ModelData.arrival_shifts``):
 
         arrival[l,t] = (1 − f_l)·flow[l, t − k_l] + f_l·flow[l, t − k_l − 1]
 
@@ -166,8 +166,9 @@ def add_balance(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]])
     T = data.periods
     terms: dict[Key, list[Term]] = defaultdict(list)
     flow = xs["flow"]
+    shifts = data.arrival_shifts()
     for i, factor in enumerate(data.link_factor.tolist()):
-        for shift, w in data.arrival(i):
+        for shift, w in shifts[i]:
             terms[(data.link_to[i], data.link_out[i])].append((flow, i * T, factor * w, shift))
         terms[(data.link_from[i], data.link_com[i])].append((flow, i * T, -1.0, 0))
     for i, s in enumerate(data.supply):
@@ -203,9 +204,10 @@ def add_throughput(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any
     T = data.periods
     capped = set(m.N_cap)
     terms: dict[Key, list[Term]] = defaultdict(list)
+    shifts = data.arrival_shifts()
     for i, (to, c) in enumerate(zip(data.link_to, data.link_com, strict=True)):
         if to in capped:
-            for shift, w in data.arrival(i):
+            for shift, w in shifts[i]:
                 terms[(to,)].append((xs["flow"], i * T, data.pj[c] * w, shift))
     body = _rows([(n,) for n in m.N_cap], terms, T)
     m.node_limit = pyo.Param(m.N_cap, m.T, mutable=True, initialize=0.0, doc="PJ per period")

@@ -220,12 +220,11 @@ def arrived(data: ModelData, flow: np.ndarray) -> np.ndarray:
     """What reaches each link's end in each period (links × periods, units of c_l): the
     arrival of :func:`corridors.core.lp.arrivals`, (1 − f)·flow[l, t−k] + f·flow[l, t−k−1]
     with the first period's flow before the horizon; the flow itself without a lag."""
-    lag = data.lag
-    if not lag.any() or flow.ndim != 2:
+    if not data.lag.any() or flow.ndim != 2:
         return flow
     T = flow.shape[1]
-    k = np.floor(lag).astype(np.int64)[:, None]
-    f = (lag - np.floor(lag))[:, None]
+    k_all, f_all = data.lag_parts
+    k, f = k_all[:, None], f_all[:, None]
     t = np.arange(T)[None, :]
     now = np.take_along_axis(flow, np.clip(t - k, 0, None), axis=1)
     before = np.take_along_axis(flow, np.clip(t - k - 1, 0, None), axis=1)

@@ -188,7 +188,8 @@ def test_form_is_the_lp_highs_holds(name):
     assert np.array_equal(np.asarray(a.start_), form.lp.start)
     assert np.array_equal(np.asarray(a.index_), form.lp.index)
     assert np.array_equal(np.asarray(a.value_), form.lp.value)
-    assert np.array_equal(np.asarray(lp.col_cost_), form.cost) and lp.offset_ == 0.0
+    assert np.array_equal(np.asarray(lp.col_cost_), form.cost)
+    assert lp.offset_ == pytest.approx(form.payment(), rel=1e-12)  # take-or-pay constant
 
     def inf(x):  # type: ignore[no-untyped-def]
         x = np.asarray(x, dtype=float)
@@ -204,7 +205,8 @@ def test_form_is_the_lp_highs_holds(name):
     # and solved afresh it gives the runner's optimum
     sol = prep.runner.solve()
     value = solve_form(form, form.col_lo, form.col_hi, form.row_hi, form.cost)
-    assert value is not None and value * 1e6 == pytest.approx(sol.objective, rel=1e-9)
+    assert value is not None
+    assert (value + form.payment()) * 1e6 == pytest.approx(sol.objective, rel=1e-9)
 
 
 def test_mismatch_with_the_resolve_is_inexact(tmp_path, monkeypatch):

@@ -138,3 +138,65 @@ def test_interdiction_stays_exact_with_tranches(tmp_path, k):
         assert res.check["agrees"]
         ours = res.unmet if objective == "unmet" else res.cost
         assert ours == pytest.approx(sw.table[col].max(), rel=1e-7, abs=1e-6)
+
+
+# --- take-or-pay -------------------------------------------------------------------------
+#
+# s1 (contracted: take_or_pay 0.8, max 10 at 15) and s2 (max 20 at 10, cheaper) feed a
+# demand of 10. Without the contract s2 serves all: 100. With it, 8 of s1 are paid whether
+# taken or not (8 · 15 = 120) and cost nothing more to take: s1 delivers 8 (marginal 0) and
+# s2 the other 2 (20): 140. If s1 fails (supplier cut), nothing is paid for it: s2 serves all,
+# 100. If s1's link is closed, the payment is still due: 120 + 100 = 220.
+
+
+def contracted(tmp: Path, **overrides: object) -> Path:
+    nodes = [
+        node("s1", "supply", 0, 1, country="AAA"),
+        node("s2", "supply", 0, -1, country="BBB"),
+        node("d", "demand", 2, 0, country="CCC"),
+    ]
+    links = [link("l1", "s1", "d", cost=0), link("l2", "s2", "d", cost=0)]
+    scenario: dict[str, object] = {
+        "supply": [
+            {"node": "s1", "commodity": "crude_oil", "max": 10, "price": 15, "take_or_pay": 0.8},
+            {"node": "s2", "commodity": "crude_oil", "max": 20, "price": 10},
+        ],
+        "demand": [{"node": "d", "commodity": "crude_oil", "amount": 10}],
+        **overrides,
+    }
+    return write_case(tmp, nodes, links, scenario)
+
+
+def test_a_take_or_pay_contract_is_not_displaced_by_cheaper_supply(tmp_path):
+    r = corridors.solve(contracted(tmp_path))
+    assert bought(r) == pytest.approx({("s1", "contract"): 8, ("s1", "base"): 0, ("s2", "base"): 2})
+    assert r.objective == pytest.approx(140.0)
+    assert r.cost_breakdown["take_or_pay"] == pytest.approx(120.0)
+    assert r.cost_breakdown["supply"] == pytest.approx(20.0)
+    assert sum(r.cost_breakdown.values()) == pytest.approx(r.objective)
+
+
+def test_a_supplier_that_fails_is_not_paid_but_a_closed_route_is(tmp_path):
+    cut = corridors.solve(
+        contracted(tmp_path / "a", disruptions=[{"target": "s1", "capacity_factor": 0.0}])
+    )
+    assert cut.objective == pytest.approx(100.0)
+    assert cut.cost_breakdown["take_or_pay"] == pytest.approx(0.0)
+    closed = corridors.solve(
+        contracted(tmp_path / "b", disruptions=[{"target": "l1", "capacity_factor": 0.0}])
+    )
+    assert closed.objective == pytest.approx(220.0)
+
+
+def test_take_or_pay_through_pyomo_and_a_warm_resolve_agree(tmp_path):
+    path = contracted(tmp_path, solver={"interface": "pyomo"})
+    assert corridors.solve(path).objective == pytest.approx(140.0)
+    for interface in ("direct", "pyomo"):
+        prep = corridors.prepare(contracted(tmp_path / interface, solver={"interface": interface}))
+        cut = prep.availability.copy()
+        cut.supply[0, :] = 0.0  # s1 fails: its payment goes
+        assert prep.runner.resolve(cut).objective == pytest.approx(100.0), interface
+        closed = prep.availability.copy()
+        closed.link[prep.data.link_ids.index("l1"), :] = 0.0
+        assert prep.runner.resolve(closed).objective == pytest.approx(220.0), interface
+        assert prep.runner.resolve(prep.availability).objective == pytest.approx(140.0)

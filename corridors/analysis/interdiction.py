@@ -28,7 +28,12 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
-from corridors.analysis.interdiction_dual import build_dual, element_cuts, inner_value
+from corridors.analysis.interdiction_dual import (
+    build_dual,
+    element_cuts,
+    inner_value,
+    payment_weight,
+)
 from corridors.analysis.lpform import TIE_BREAK_PJ, lp_form, objective_vector, require_no_policy
 from corridors.analysis.milp import MilpOutcome, solve_milp
 from corridors.core.availability import Element, element_label, elements, parse_classes
@@ -221,7 +226,7 @@ def interdict(
         chosen = [e for e in m.E if pyo.value(m.z[e]) > 0.5]
         names = tuple(elems[e].name for e in chosen)
         row = solve_case(prep, _case(prep, names))
-        true = inner_value(form, cuts, chosen, c)
+        true = inner_value(form, cuts, chosen, c, payment_weight(prep, objective))
         entry = {
             "rank": rank + 1,
             "elements": list(names),

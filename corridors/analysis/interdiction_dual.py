@@ -46,6 +46,7 @@ from corridors.analysis.lpform import (
     LPForm,
     form_bounds,
     solve_form,
+    tie_break,
     total_shortage,
 )
 from corridors.core.availability import Element, apply_factor
@@ -122,10 +123,20 @@ class DualMILP:
     big_m_row: float
 
 
+def payment_weight(prep: Prepared, objective: str) -> float:
+    """Weight of the take-or-pay constant P in the inner objective: 1 with ``cost``, the
+    tie-break ε with ``unmet`` (whose objective is unmet PJ + ε·cost)."""
+    return 1.0 if objective == "cost" else tie_break(prep.data)
+
+
 def build_dual(
     prep: Prepared, form: LPForm, cuts: Sequence[Cut], c: np.ndarray, objective: str
 ) -> DualMILP:
-    """Build max_z max_dual (see module doc) in Pyomo, row by row from the form's columns."""
+    """Build max_z max_dual (see module doc) in Pyomo, row by row from the form's columns.
+
+    The inner objective's constant, the take-or-pay payment w·P (:meth:`LPForm.payment`), falls
+    with the suppliers lost: w·Σ_j pay_j·hi_j·(1 − v_j) with v_j ≥ z_e for every e cutting
+    column j (v_j ∈ [0, 1]; maximising pushes v_j down to max_e z_e, so the term is exact)."""
     gain = energy_gain(prep)
     v = value_per_pj(prep, objective)
     big_m_col = BIG_M_FACTOR * (gain * v * form.col_pj + np.abs(c))
@@ -204,8 +215,19 @@ def build_dual(
     for j in lo_cols:
         for e in lb_cover.get(j, []):
             m.link.add(m.lam[j] <= float(big_m_col[j]) * (1 - m.z[e]))
+    weight = payment_weight(prep, objective)
+    pay = form.pay if form.pay is not None else np.zeros(form.n_cols)
+    paid = [int(j) for j in np.flatnonzero((pay > 0) & (form.col_hi > 0))]
+    cut_paid = [j for j in paid if j in ub_cover]
+    m.V = pyo.Set(initialize=cut_paid)
+    m.v = pyo.Var(m.V, bounds=(0.0, 1.0))
+    for j in cut_paid:
+        for e in ub_cover[j]:
+            m.link.add(m.v[j] >= m.z[e])
     m.obj = pyo.Objective(
-        expr=sum(float(rlo[r]) * m.y[r] for r in eq if rlo[r])
+        expr=weight * sum(float(pay[j] * form.col_hi[j]) for j in paid)
+        - weight * sum(float(pay[j] * form.col_hi[j]) * m.v[j] for j in cut_paid)
+        + sum(float(rlo[r]) * m.y[r] for r in eq if rlo[r])
         + sum(float(rlo[r]) * m.alpha[r] for r in ge if rlo[r])
         - sum(float(rhi[r]) * m.beta[r] for r in le if rhi[r])
         + sum(float(form.col_lo[j]) * m.lam[j] for j in lo_cols)
@@ -218,16 +240,22 @@ def build_dual(
 
 
 def inner_value(
-    form: LPForm, cuts: Sequence[Cut], chosen: Sequence[int], c: np.ndarray
+    form: LPForm,
+    cuts: Sequence[Cut],
+    chosen: Sequence[int],
+    c: np.ndarray,
+    weight: float = 1.0,
 ) -> float | None:
-    """The defender's optimum with objective ``c`` after losing ``chosen`` (the built LP,
-    solved afresh): the value the MILP must reproduce. None if not optimal."""
+    """The defender's optimum with objective ``c`` (+ ``weight`` times the take-or-pay
+    constant) after losing ``chosen`` (the built LP, solved afresh): the value the MILP must
+    reproduce. None if not optimal."""
     lo, hi, rhi = form.col_lo.copy(), form.col_hi.copy(), form.row_hi.copy()
     for e in chosen:
         hi[cuts[e].ub_cols] = 0.0
         lo[cuts[e].lb_cols] = 0.0
         rhi[cuts[e].rows] = 0.0
-    return solve_form(form, lo, hi, rhi, c)
+    value = solve_form(form, lo, hi, rhi, c)
+    return None if value is None else value + weight * form.payment(hi)
 
 
-__all__ = ["Cut", "DualMILP", "build_dual", "element_cuts", "inner_value"]
+__all__ = ["Cut", "DualMILP", "build_dual", "element_cuts", "inner_value", "payment_weight"]

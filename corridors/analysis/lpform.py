@@ -30,7 +30,7 @@ import highspy
 import numpy as np
 
 from corridors.core.availability import Availability
-from corridors.core.data import ModelData
+from corridors.core.data import CONTRACT_TRANCHE, ModelData
 from corridors.core.lp import FAMILIES, MONEY_SCALE, LinearProgram, bound_arrays
 from corridors.core.session import Prepared
 from corridors.core.solve import quiet_highs
@@ -92,6 +92,18 @@ class LPForm:
     """PJ per unit of each column (every column is an energy quantity)."""
     unmet_pj: np.ndarray
     """PJ per unit on unmet columns, 0 elsewhere: c = unmet_pj gives unmet PJ."""
+    pay: np.ndarray | None = None
+    """Take-or-pay payment per unit of upper bound, million USD, on ``contract`` supply
+    columns (0 elsewhere): the LP's constant is P = pay·col_hi (see :meth:`payment`)."""
+
+    def payment(self, col_hi: np.ndarray | None = None) -> float:
+        """The objective's constant, the take-or-pay payment, for these upper bounds:
+        P = Σ_j pay_j·hi_j (a contract step's bound is max·a·d_t, so this is
+        :meth:`~corridors.core.data.ModelData.contract_payment`)."""
+        if self.pay is None or not self.pay.any():
+            return 0.0
+        hi = self.col_hi if col_hi is None else col_hi
+        return float(np.sum(self.pay * np.where(self.pay > 0, hi, 0.0)))
 
     @property
     def n_rows(self) -> int:
@@ -103,7 +115,7 @@ class LPForm:
 
     @property
     def cost(self) -> np.ndarray:
-        """c, million USD per unit (the LP has no constant term)."""
+        """c, million USD per unit (the constant term is :meth:`payment`)."""
         return self.lp.cost
 
     @property
@@ -177,7 +189,14 @@ def lp_form(prep: Prepared, avail: Availability | None = None) -> LPForm:
     if lp.col["unmet"].size:
         unmet_pj[lp.col["unmet"]] = per_family["unmet"][:, None]
     bounds = form_bounds(prep.data, lp, avail if avail is not None else prep.availability)
-    form = LPForm(lp, bounds.col_lo, bounds.col_hi, lp.row_lo.copy(), lp.row_hi, col_pj, unmet_pj)
+    pay = np.zeros(lp.num_col)
+    data = prep.data
+    for i, s in enumerate(data.supply):
+        if s.tranche == CONTRACT_TRANCHE:  # price·δ_t per unit of bound (bound = max·a·d_t)
+            pay[lp.col["supply"][i]] = MONEY_SCALE * s.price * data.discount
+    form = LPForm(
+        lp, bounds.col_lo, bounds.col_hi, lp.row_lo.copy(), lp.row_hi, col_pj, unmet_pj, pay
+    )
     form.row_hi = form.row_hi_for(bounds)
     return form
 

@@ -23,10 +23,9 @@ import numpy as np
 import pandas as pd
 
 from corridors.analysis.metrics import first_shortfall_day, stock_building_rows
+from corridors.core.data import BASE_TRANCHE, OWN_TRANCHES
 from corridors.core.results import Result
 from corridors.io.schema import Scenario
-
-BASE = "base"
 
 
 def replacement(result: Result) -> pd.DataFrame:
@@ -38,8 +37,8 @@ def replacement(result: Result) -> pd.DataFrame:
     sup = result.supply
     if sup.empty or "tranche" not in sup.columns:
         return pd.DataFrame(columns=cols)
-    base = sup[sup["tranche"] == BASE].groupby(["node", "commodity"])["price"].first()
-    steps = sup[sup["tranche"] != BASE]
+    base = sup[sup["tranche"] == BASE_TRANCHE].groupby(["node", "commodity"])["price"].first()
+    steps = sup[~sup["tranche"].isin(OWN_TRANCHES)]
     g = steps.groupby(["country", "node", "commodity", "tranche"], as_index=False).agg(
         volume=("supplied", "sum"), price=("price", "first")
     )

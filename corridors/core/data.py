@@ -18,6 +18,10 @@ from corridors.units import conversion_factor, period_years
 
 #: The tranche label of a supply entry's own step (its ``max`` at its ``price``).
 BASE_TRANCHE = "base"
+#: The tranche label of the part of an entry's own step under a take-or-pay contract.
+CONTRACT_TRANCHE = "contract"
+#: An entry's own steps (the 2023 volume): not replacement supply.
+OWN_TRANCHES = (CONTRACT_TRANCHE, BASE_TRANCHE)
 
 #: Ship speed by commodity, knots, for the voyage time of sea lanes (scenario ``speeds:``
 #: overrides). Assumption (typical service speeds): a laden VLCC ~13 knots, an LNG carrier
@@ -51,7 +55,9 @@ def reference_prices(scenario: Scenario) -> dict[str, float]:
 class SupplyRow:
     """One price step of a supply entry: min·d_t ≤ supply[s,t] ≤ max·a_e,t·d_t at ``price`` USD
     per unit, where ``entry`` is the index e of its entry in ``scenario.supply`` (whose
-    availability it shares) and ``tranche`` its label (``base`` for the entry's own step)."""
+    availability it shares) and ``tranche`` its label (``base`` for the entry's own step,
+    ``contract`` for its take-or-pay part). A ``contract`` step is paid for in full whether taken
+    or not (:meth:`ModelData.contract_payment`), so its marginal price in the LP is 0."""
 
     node: str
     commodity: str
@@ -61,13 +67,43 @@ class SupplyRow:
     tranche: str = BASE_TRANCHE
     entry: int = 0
 
+    @property
+    def marginal_price(self) -> float:
+        """USD per unit taken: 0 for a take-or-pay step (already paid), else ``price``."""
+        return 0.0 if self.tranche == CONTRACT_TRANCHE else self.price
+
 
 def supply_rows(scenario: Scenario) -> list[SupplyRow]:
-    """The supply steps of a scenario, entry by entry: the entry's own ``max`` at its
-    ``price`` (tranche ``base``, with its ``min``), then each of its ``tranches``."""
+    """The supply steps of a scenario, entry by entry: the take-or-pay part of the entry's own
+    ``max`` (tranche ``contract``, ``take_or_pay``·max, when the entry has one), the rest of its
+    ``max`` at its ``price`` (tranche ``base``; ``min`` is on the two together, the contract step
+    first), then each of its ``tranches``."""
     rows: list[SupplyRow] = []
     for e, s in enumerate(scenario.supply):
-        rows.append(SupplyRow(s.node, s.commodity, s.min, s.max, s.price, BASE_TRANCHE, e))
+        contract = s.take_or_pay * s.max
+        if contract > 0:
+            rows.append(
+                SupplyRow(
+                    s.node,
+                    s.commodity,
+                    min(s.min, contract),
+                    contract,
+                    s.price,
+                    CONTRACT_TRANCHE,
+                    e,
+                )
+            )
+        rows.append(
+            SupplyRow(
+                s.node,
+                s.commodity,
+                max(s.min - contract, 0.0),
+                s.max - contract,
+                s.price,
+                BASE_TRANCHE,
+                e,
+            )
+        )
         rows.extend(
             SupplyRow(s.node, s.commodity, 0.0, t.max, t.price, t.label, e) for t in s.tranches
         )
@@ -216,6 +252,31 @@ class ModelData:
         if len(self.unmet):
             np.add.at(out, self.unmet_demand, steps)
         return out
+
+    @property
+    def supply_price(self) -> np.ndarray:
+        """USD per unit taken of each supply row (:attr:`SupplyRow.marginal_price`)."""
+        return np.array([s.marginal_price for s in self.supply], dtype=float)
+
+    def contract_payment(self, supply_avail: np.ndarray | None = None) -> float:
+        """USD paid for take-or-pay steps whether taken or not, discounted like the objective:
+
+            P = Σ_(s contract) price_s · max_s · Σ_t d_t · δ_t · a_e(s),t
+
+        with a_e,t the availability of the step's supply entry (``Availability.supply``; 1 when
+        not given): a supplier that fails to deliver is not paid. A closed route does not excuse
+        the payment (force majeure is not modelled): with a contract behind a closed strait the
+        cost of the closure includes the payment for gas that cannot arrive."""
+        rows = [i for i, s in enumerate(self.supply) if s.tranche == CONTRACT_TRANCHE]
+        if not rows:
+            return 0.0
+        w = self.d * self.discount
+        total = 0.0
+        for i in rows:
+            s = self.supply[i]
+            a = supply_avail[s.entry] if supply_avail is not None else 1.0
+            total += s.price * s.max * float(np.sum(w * a))
+        return total
 
     @property
     def supply_entry(self) -> np.ndarray:

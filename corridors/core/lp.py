@@ -54,8 +54,10 @@ class Rows:
 class LinearProgram:
     """The model as one sparse LP:
 
-        min c·x   s.t.   row_lo ≤ A·x ≤ row_hi,   lb ≤ x ≤ ub
+        min c·x + offset   s.t.   row_lo ≤ A·x ≤ row_hi,   lb ≤ x ≤ ub
 
+    (``offset``: the take-or-pay payment, :meth:`ModelData.contract_payment`, million USD, at
+    full availability; a disruption sets it with the bounds, ``bound_arrays``' ``offset``).
     Columns are laid out family by family in :data:`FAMILIES` order: ``col[name][i, t]`` is the
     column of variable ``name[i, t]``. Rows: ``row["balance"]`` (B, T), ``row["throughput"]``
     (capped nodes, T), ``row["storage_balance"]`` (J, T), ``row["storage_final"]`` (J,).
@@ -78,6 +80,7 @@ class LinearProgram:
     value: np.ndarray
     col: dict[str, np.ndarray]
     row: dict[str, np.ndarray]
+    offset: float = 0.0
 
     def by_row(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A compressed by row: (row start, column index, value)."""
@@ -259,8 +262,12 @@ def _objective(data: ModelData, col: dict[str, np.ndarray], num_col: int) -> np.
     """Cost vector c of the objective, million USD, discounted to the start of the horizon:
 
         min Σ_t δ_t [ Σ_s price_s·supply[s,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
-                      + Σ_u cost_u·unmet[u,t] + Σ_j release_j·withdraw[j,t] ]
+                      + Σ_u cost_u·unmet[u,t] + Σ_j release_j·withdraw[j,t] ] + P
                       (u: restraint steps and rationing blocks)
+
+    with price_s = 0 on a take-or-pay step (``contract``), whose payment is the constant
+    P = :meth:`ModelData.contract_payment` (the objective's constant; it depends on the
+    availability of the suppliers, so it is set with the bounds: ``bound_arrays``' ``offset``),
 
     with release_j the storage's ``release_price``, cost_l the link's cost plus, in a
     one-period run, the capital of its cargo at sea (``ModelData.link_interest``), e_l = tonnes per unit · length_l · emission factor(mode_l, c_l) (t CO2e per unit)
@@ -272,8 +279,7 @@ def _objective(data: ModelData, col: dict[str, np.ndarray], num_col: int) -> np.
     c = np.zeros(num_col)
     unit = data.link_cost + data.carbon_price * data.link_emis
     c[col["flow"]] = dis * unit[:, None]
-    price = np.array([s.price for s in data.supply], dtype=float)
-    c[col["supply"]] = dis * price[:, None]
+    c[col["supply"]] = dis * data.supply_price[:, None]
     short = np.array([u.cost for u in data.unmet], dtype=float)
     c[col["unmet"]] = dis * short[:, None]
     release = np.array([j.release_price for j in data.storage], dtype=float)
@@ -320,6 +326,7 @@ def assemble(data: ModelData) -> LinearProgram:
         value=value,
         col=col,
         row=fam_rows,
+        offset=MONEY_SCALE * data.contract_payment(),
     )
 
 
@@ -376,6 +383,7 @@ def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
     inject[j,t]   ≤ rate_in_j · d_t
     level[j,t]    ≤ capacity_j
     node limit    = cap_n · a_n,t · d_t
+    offset        = P(a)   the take-or-pay payment (:meth:`ModelData.contract_payment`)
 
     ``avail.release_from`` is the start of the run's first unforeseen event: stocks cannot
     be drawn before it (:func:`corridors.core.availability.availability`).
@@ -403,4 +411,5 @@ def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
         "inject": inj,
         "level": lvl,
         "node_limit": node_limit,
+        "offset": np.array(MONEY_SCALE * data.contract_payment(avail.supply)),
     }

@@ -258,7 +258,10 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]
 
         min Σ_t δ_t [ Σ_(n,c,tr) price[n,c,tr]·supply[n,c,tr,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
                       + Σ_(n,c,u) cost_(n,c,u)·unmet[n,c,u,t] + Σ_(n,c) release[n,c]·withdraw[n,c,t] ]
-                      (u: restraint, rationing blocks)
+          + P     (u: restraint, rationing blocks)
+
+    with price 0 on a take-or-pay step (tranche ``contract``): its payment is the constant
+    P (``ModelData.contract_payment``), paid whether the gas is taken or not;
 
     with e_l = tonnes per unit · length_l · emission factor(mode_l, c_l) (t CO2e per unit)
     and δ_t = (1 + r)^(−start of period t in years); release[n,c] is the storage's
@@ -272,7 +275,7 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]
     dis = MONEY_SCALE * data.discount[None, :]
     unit = {
         "flow": data.link_cost + data.carbon_price * data.link_emis,
-        "supply": np.array([s.price for s in data.supply], dtype=float),
+        "supply": data.supply_price,
         "unmet": np.array([u.cost for u in data.unmet], dtype=float),
         "withdraw": np.array([j.release_price for j in data.storage], dtype=float),
     }
@@ -284,8 +287,11 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]
         coefs.extend(c[paid].tolist())
         x = xs[name]
         xv.extend(x[j] for j in paid.tolist())
+    # P, million USD: set with the bounds (set_pyomo_bounds), as it depends on the suppliers
+    m.contract_payment = pyo.Param(initialize=MONEY_SCALE * data.contract_payment(), mutable=True)
     m.objective = pyo.Objective(
-        expr=LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=xv),
+        expr=m.contract_payment
+        + LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=xv),
         sense=pyo.minimize,
     )
 
@@ -348,6 +354,8 @@ def set_pyomo_bounds(
         ps = list(m.node_limit.values())
         for i, limit in zip(at, limits, strict=True):
             ps[i].set_value(limit)
+    if hasattr(m, "contract_payment"):
+        m.contract_payment.set_value(float(b["offset"]))
 
 
 # --------------------------------------------------------------------------- compiling

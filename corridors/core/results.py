@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from corridors.core.availability import Availability
-from corridors.core.data import ModelData
+from corridors.core.data import CONTRACT_TRANCHE, ModelData
 from corridors.core.lp import bound_arrays
 from corridors.core.solve import Solution
 from corridors.core.status import Status
@@ -186,7 +186,7 @@ def make_result(
     binding = binding.reset_index(drop=True)
 
     dis = data.discount[None, :]
-    prices_s = np.array([x.price for x in sup]).reshape(-1, 1)
+    prices_s = data.supply_price.reshape(-1, 1)
     cost_u = np.array([u.cost for u in data.unmet]).reshape(-1, 1)
     paid = np.nan_to_num(steps) * cost_u * dis
     cost = {  # USD, discounted like the objective
@@ -197,6 +197,8 @@ def make_result(
         "restraint": float(paid[is_restraint].sum()),
         "shortage": float(paid[~is_restraint].sum()),
     }
+    if any(s.tranche == CONTRACT_TRANCHE for s in sup):  # only then, so others keep their keys
+        cost["take_or_pay"] = data.contract_payment(avail.supply)
     release = np.array([j.release_price for j in st], dtype=float).reshape(-1, 1)
     if release.any():  # only with a release price, so other runs keep their keys
         cost["release"] = float(np.nansum(_clean(sol.withdraw) * release * dis))

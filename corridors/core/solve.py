@@ -226,6 +226,10 @@ class Runner:
         self._col_of, self._row_of = None, None
         self._col_lb, self._col_ub, self._row_ub = col_lb, col_ub, limits
         self._loaded, self._alive = fingerprint, alive
+        # the compiled constant: the take-or-pay payment as last set, plus any user term
+        paid = getattr(m, "contract_payment", None)
+        self._offset = float(sf.offset)
+        self._offset_rest = self._offset - (float(paid.value) if paid is not None else 0.0)
 
     def column(self, var: Any) -> int:
         """The HiGHS column of a Pyomo variable (``pyomo`` interface), -1 if it has none (a
@@ -257,6 +261,7 @@ class Runner:
         h = highspy.HighsLp()
         h.num_col_, h.num_row_ = lp.num_col, lp.num_row
         h.col_cost_ = lp.cost
+        h.offset_ = float(self.built.bounds["offset"])
         # families are laid out in FAMILIES order, so column j's bounds are lb[j], ub[j]
         assert np.array_equal(self._col_index, np.arange(lp.num_col))
         h.col_lower_, h.col_upper_ = lb, ub
@@ -270,6 +275,8 @@ class Runner:
         if status == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS refused the assembled LP")
         self._col_lb, self._col_ub, self._row_ub = lb, ub, limits
+        self._offset = float(self.built.bounds["offset"])
+        self._offset_rest = 0.0
 
     def _index_layout(self) -> None:
         """The order in which :meth:`_layout` lays column bounds out, and their columns."""
@@ -345,6 +352,10 @@ class Runner:
         h = self.highs
         inf = highspy.kHighsInf
         lb, ub, limits = self._layout(b)
+        offset = float(b["offset"]) + self._offset_rest
+        if offset != self._offset:  # the take-or-pay payment of the suppliers still delivering
+            h.changeObjectiveOffset(offset)
+            self._offset = offset
         changed = np.flatnonzero((lb != self._col_lb) | (ub != self._col_ub))
         if changed.size:
             h.changeColsBounds(changed.size, self._col_index[changed], lb[changed], ub[changed])

@@ -58,8 +58,11 @@ class Tranche(_Frozen):
 class Supply(_Frozen):
     """An export point's availability of one commodity (per year).
 
-    ``max`` at ``price`` is the first step (tranche ``base``; ``min`` is its take-or-pay
-    floor); ``tranches`` add steps above it, each bought up to its own ``max`` at its own price.
+    ``max`` at ``price`` is the first step (tranche ``base``; ``min`` is a hard floor on it);
+    ``tranches`` add steps above it, each bought up to its own ``max`` at its own price.
+    ``take_or_pay`` is the share of ``max`` under long-term contracts paid whether taken or not:
+    that part (tranche ``contract``) is paid up front, so taking it costs nothing more and a
+    cheaper new supply does not displace it.
     """
 
     node: str
@@ -68,6 +71,8 @@ class Supply(_Frozen):
     price: float = 0.0
     """USD per unit, free on board at the export point."""
     min: NonNeg = 0.0
+    take_or_pay: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    """Share of ``max`` paid whether taken or not (long-term contract minimum), 0 to 1."""
     tranches: list[Tranche] = []
 
     @model_validator(mode="after")
@@ -75,8 +80,10 @@ class Supply(_Frozen):
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
         labels = [t.label for t in self.tranches]
-        if "base" in labels or len(set(labels)) != len(labels):
-            raise ValueError("tranche labels must be unique and not 'base' (the entry's own step)")
+        if {"base", "contract"} & set(labels) or len(set(labels)) != len(labels):
+            raise ValueError(
+                "tranche labels must be unique and not 'base' or 'contract' (the entry's own steps)"
+            )
         return self
 
 

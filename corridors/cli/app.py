@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 #: The order commands are listed in ``corridors --help``: the everyday ones first.
 COMMAND_ORDER = ("run", "validate", "map", "report", "compare", "sweep", "n1", "interdict",
-                 "expand", "frontier", "routes", "export")  # fmt: skip
+                 "expand", "frontier", "routes", "export", "export-results")  # fmt: skip
 
 
 class _Ordered(typer.core.TyperGroup):

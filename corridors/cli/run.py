@@ -31,16 +31,29 @@ def run(
             "ever run when named here, never from a scenario file.",
         ),
     ] = None,
+    xlsx: Annotated[
+        bool,
+        typer.Option(
+            "--xlsx",
+            help="Also write OUT/results.xlsx: the summary and every table on its own sheet, "
+            "with units in the headers (see docs/outputs-xlsx.md).",
+        ),
+    ] = False,
 ) -> None:
     """Solve a scenario and write summary.json, flows.csv, unmet.csv, map.png, flows.gpkg.
 
-    Example: corridors run scenarios/baseline.yaml --out results/baseline
+    Example: corridors run scenarios/baseline.yaml --out results/baseline --xlsx
     """
     from corridors.api import run as api_run
 
     fn = load_extra(extra) if extra is not None else None
     t0 = time.perf_counter()
     result = api_run(scenario, out_dir, progress=options(ctx).progress, extra=fn)
+    if xlsx:
+        from corridors.outputs.workbook import write_workbook
+
+        options(ctx).progress("writing workbook")
+        write_workbook(out_dir)
     elapsed = time.perf_counter() - t0
     _print_result(result, out_dir, elapsed)
     if not result.is_ok:

@@ -200,3 +200,38 @@ def test_take_or_pay_through_pyomo_and_a_warm_resolve_agree(tmp_path):
         closed.link[prep.data.link_ids.index("l1"), :] = 0.0
         assert prep.runner.resolve(closed).objective == pytest.approx(220.0), interface
         assert prep.runner.resolve(prep.availability).objective == pytest.approx(140.0)
+
+
+# --- shadow prices of supply limits and degenerate duals -----------------------------------
+#
+# s (price 1) -> l1 (capacity 10) -> d (demand 12, shortage cost 100). With s's max 20 only the
+# link binds: one more unit of capacity saves 100 - 1 = 99 (not degenerate). With s's max 10
+# the supply limit and the link bind together: raising either alone changes nothing, so
+# whichever carries the shadow price is flagged degenerate.
+
+
+def single_path(tmp: Path, supply_max: float) -> Path:
+    nodes = [node("s", "supply", 0, 0, country="AAA"), node("d", "demand", 1, 0, country="BBB")]
+    links = [link("l1", "s", "d", cost=0, capacity=10)]
+    scenario: dict[str, object] = {
+        "supply": [{"node": "s", "commodity": "crude_oil", "max": supply_max, "price": 1}],
+        "demand": [{"node": "d", "commodity": "crude_oil", "amount": 12, "shortage_cost": 100}],
+    }
+    return write_case(tmp, nodes, links, scenario)
+
+
+def test_a_binding_link_has_a_shadow_price_that_holds(tmp_path):
+    r = corridors.solve(single_path(tmp_path, 20))
+    b = r.binding.set_index("element")
+    assert b.loc["l1", "shadow_price"] == pytest.approx(99.0)
+    assert not b.loc["l1", "degenerate"]
+    assert (r.supply["shadow_price"] == 0).all()  # the supply limit does not bind
+
+
+def test_two_limits_binding_together_are_flagged_degenerate(tmp_path):
+    r = corridors.solve(single_path(tmp_path, 10))
+    b = r.binding.set_index("element")
+    priced = b[b["shadow_price"] > 1e-6]
+    assert set(priced.index) <= {"l1", "s:base"} and len(priced)
+    assert priced["shadow_price"].sum() == pytest.approx(99.0)
+    assert priced["degenerate"].all()

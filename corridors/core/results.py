@@ -107,6 +107,7 @@ def make_result(
         ).ravel()
     else:
         flows["shadow_price"] = np.nan
+    flows["degenerate"] = _degenerate(sol, "flow", (L, T))
 
     dem = data.demand
     steps = _clean(sol.unmet)  # one row per shortfall step (restraint, rationing blocks)
@@ -142,6 +143,15 @@ def make_result(
             "price": np.repeat([s.price for s in sup], T),
         }
     )
+    if sol.supply_reduced_cost is not None:
+        # Shadow price of the supply limit: what one more unit of this step would save.
+        at_max = (sol.supply >= b["supply"] - 1e-6) & (b["supply"] > 0)
+        supply["shadow_price"] = np.where(
+            at_max, np.maximum(-sol.supply_reduced_cost, 0.0), 0.0
+        ).ravel()
+    else:
+        supply["shadow_price"] = np.nan
+    supply["degenerate"] = _degenerate(sol, "supply", (len(sup), T))
     st = data.storage
     storage = pd.DataFrame(
         {
@@ -162,10 +172,19 @@ def make_result(
             "marginal_cost": (sol.balance_dual.ravel() if sol.balance_dual is not None else np.nan),
         }
     )
-    binding = flows.loc[
-        flows["shadow_price"] > TOL, ["link", "period", "flow", "capacity", "shadow_price"]
-    ]
+    cols = ["period", "flow", "capacity", "shadow_price", "degenerate"]
+    binding = flows.loc[flows["shadow_price"] > TOL, ["link", *cols]]
     binding = binding.rename(columns={"link": "element"}).assign(kind="link", unit="USD per unit")
+    limits = supply.loc[supply["shadow_price"] > TOL]
+    if len(limits):
+        limits = limits.assign(
+            element=limits["node"] + ":" + limits["tranche"],
+            flow=limits["supplied"],
+            capacity=limits["available"],
+            kind="supply",
+            unit="USD per unit",
+        )[["element", *cols, "kind", "unit"]]
+        binding = pd.concat([binding, limits], ignore_index=True)
     if sol.throughput_dual is not None and len(data.capped_nodes):
         node_rows = [
             {
@@ -174,6 +193,7 @@ def make_result(
                 "flow": np.nan,
                 "capacity": float(b["node_limit"][i, t]),
                 "shadow_price": -float(sol.throughput_dual[r, t]),
+                "degenerate": False,  # not ranged (a row limit)
                 "kind": "node",
                 "unit": "USD per PJ",
             }
@@ -231,6 +251,13 @@ def arrived(data: ModelData, flow: np.ndarray) -> np.ndarray:
     now = np.take_along_axis(flow, np.clip(t - k, 0, None), axis=1)
     before = np.take_along_axis(flow, np.clip(t - k - 1, 0, None), axis=1)
     return (1.0 - f) * now + f * before
+
+
+def _degenerate(sol: Solution, family: str, shape: tuple[int, int]) -> np.ndarray:
+    """The ``degenerate`` column: True where the shadow price does not hold for one extra
+    unit (see ``Solution.degenerate``); False without ranging information."""
+    d = sol.degenerate.get(family)
+    return (d if d is not None else np.zeros(shape, dtype=bool)).ravel()
 
 
 def _clean(a: np.ndarray) -> np.ndarray:

@@ -53,6 +53,11 @@ class Solution:
     method: str
     has_solution: bool = True
     extra: dict[str, float] = field(default_factory=dict)
+    supply_reduced_cost: np.ndarray | None = None  # USD per unit, (supply steps, T)
+    degenerate: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per family (``flow``, ``supply``): True where a column sits at its upper bound with a
+    shadow price that does not hold for a single extra unit (HiGHS bound ranging: the
+    objective stays the same when the bound rises), i.e. a degenerate dual."""
 
 
 def quiet_highs() -> highspy.Highs:
@@ -388,6 +393,16 @@ class Runner:
                 return np.full(c.shape, np.nan)
             return arr[c] if c.size else np.zeros(c.shape)
 
+        degenerate: dict[str, np.ndarray] = {}
+        if rc is not None and x is not None and info.basis_validity == 1:
+            status_rg, rg = h.getRanging()
+            if status_rg == highspy.HighsStatus.kOk:
+                # a bound with a shadow price whose rate holds for no increase at all
+                up = np.asarray(rg.col_bound_up.value_)
+                ub = np.asarray(h.getLp().col_upper_)
+                flat = (rc < -1e-9) & (np.abs(x - ub) <= 1e-7) & (up <= ub + 1e-9)
+                degenerate = {n: take(n, flat).astype(bool) for n in ("flow", "supply")}
+
         scale = 1.0 / MONEY_SCALE
         obj = info.objective_function_value * scale if has_primal else float("nan")
         return Solution(
@@ -402,6 +417,8 @@ class Runner:
             balance_dual=_at(y, self.row_balance) * scale if y is not None else None,
             throughput_dual=_at(y, self.row_throughput) * scale if y is not None else None,
             flow_reduced_cost=rc[self.col["flow"]] * scale if rc is not None else None,
+            supply_reduced_cost=take("supply", rc) * scale if rc is not None else None,
+            degenerate=degenerate,
             seconds=seconds,
             iterations=int(info.simplex_iteration_count) + max(int(info.ipm_iteration_count), 0),
             method=self.method,

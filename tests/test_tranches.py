@@ -20,13 +20,19 @@ import corridors
 from corridors.errors import CorridorsError
 
 
-def two_suppliers(tmp: Path, **overrides: object) -> Path:
+def two_supplier_network() -> tuple[list[dict], list[dict]]:
+    """Suppliers s1 (AAA) and s2 (BBB), each with a free link to demand d (CCC)."""
     nodes = [
         node("s1", "supply", 0, 1, country="AAA"),
         node("s2", "supply", 0, -1, country="BBB"),
         node("d", "demand", 2, 0, country="CCC"),
     ]
     links = [link("l1", "s1", "d", cost=0), link("l2", "s2", "d", cost=0)]
+    return nodes, links
+
+
+def two_suppliers(tmp: Path, **overrides: object) -> Path:
+    nodes, links = two_supplier_network()
     scenario: dict[str, object] = {
         "supply": [
             {
@@ -150,12 +156,7 @@ def test_interdiction_stays_exact_with_tranches(tmp_path, k):
 
 
 def contracted(tmp: Path, **overrides: object) -> Path:
-    nodes = [
-        node("s1", "supply", 0, 1, country="AAA"),
-        node("s2", "supply", 0, -1, country="BBB"),
-        node("d", "demand", 2, 0, country="CCC"),
-    ]
-    links = [link("l1", "s1", "d", cost=0), link("l2", "s2", "d", cost=0)]
+    nodes, links = two_supplier_network()
     scenario: dict[str, object] = {
         "supply": [
             {"node": "s1", "commodity": "crude_oil", "max": 10, "price": 15, "take_or_pay": 0.8},

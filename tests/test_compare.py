@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import SCENARIOS
 
-from corridors.analysis.compare import compare, read_run
+from corridors.analysis.compare import compare, markdown, read_run
 from corridors.api import solve
 from corridors.errors import CorridorsError
+from corridors.io.resultdir import FORMAT_VERSION
 from corridors.io.scenario import load_scenario
 from corridors.outputs.comparison import write_comparison
 from corridors.outputs.folder import write_outputs
@@ -58,7 +59,7 @@ def test_baseline_vs_hormuz(runs: list[Path], tmp_path: Path) -> None:
     assert _row(table, "supplier", "IRQ", "share")[h] == 0.0
     # summary.json carries the same headline figures as diversity.csv
     summary = json.loads((runs[0] / "summary.json").read_text())
-    assert summary["format_version"] == 2
+    assert summary["format_version"] == FORMAT_VERSION
     assert summary["diversity"]["all"]["hhi_supplier"] == pytest.approx(
         _row(table, "supplier", "", "hhi")[b], abs=1e-6
     )
@@ -71,6 +72,28 @@ def test_baseline_vs_hormuz(runs: list[Path], tmp_path: Path) -> None:
             assert p.read_bytes()[:4] == b"\x89PNG" and p.stat().st_size > 5000
     md = (tmp_path / "cmp" / "comparison.md").read_text()
     assert "| all | chokepoint | hormuz | share |" in md and "hormuz_closure" in md
+
+
+def test_same_horizon_is_compared_directly(runs: list[Path]) -> None:
+    """Two annual runs: one horizon, so costs and volumes are compared as they are; the
+    shortfall is of consumption, stock building given up apart."""
+    table = compare(runs)
+    h = "hormuz_closure"
+    cost = _row(table, "cost", "", "objective_usd")
+    assert cost[f"delta_{h}"] == pytest.approx(cost[h] - cost["baseline"])
+    assert cost["note"] == "" and cost["basis"] == "horizon"
+    window = _row(table, "cost", "", "objective_usd_window")
+    assert window[h] == pytest.approx(cost[h])  # the window is the whole year
+    short = _row(table, "window", "", "shortfall", "crude_oil")
+    share = _row(table, "window", "", "shortfall_share", "crude_oil")
+    given = _row(table, "window", "", "stock_building_given_up", "crude_oil")
+    summary = json.loads((runs[1] / "summary.json").read_text())["balance"]["crude_oil"]
+    assert short[h] == pytest.approx(summary["unmet"]["volume"], rel=1e-6)
+    assert share[h] == pytest.approx(summary["unmet_share_of_consumption"]["value"], rel=1e-5)
+    assert given[h] == pytest.approx(summary["stock_building_unmet"]["volume"], rel=1e-6)
+    md = markdown(table)
+    assert "Same horizon: costs and volumes over the whole horizon (a year)." in md
+    assert "| total cost | USD " in md and "over the horizon; not discounted" in md
 
 
 def test_bad_folders(runs: list[Path], tmp_path: Path) -> None:

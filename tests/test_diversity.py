@@ -103,9 +103,18 @@ def test_shares_and_indices_hand_computed(tmp_path: Path) -> None:
     assert _get(idx, commodity="all", group="supplier")["hhi"] == pytest.approx(
         s_aaa**2 + (1 - s_aaa) ** 2
     )
-    # chokepoints: k 0.6 and (none) 0.4
-    assert _get(idx, commodity="crude_oil", group="chokepoint")["hhi"] == pytest.approx(0.52)
-    assert _get(idx, commodity="pipeline_gas", group="chokepoint")["hhi"] == pytest.approx(1.0)
+    # chokepoints: k carries 0.6 of crude imports; the 0.4 that passed no strait is not a
+    # concentration and adds nothing
+    choke = _get(idx, commodity="crude_oil", group="chokepoint")
+    assert choke["hhi"] == pytest.approx(0.36)
+    assert (choke["members"], choke["effective_number"], choke["shannon"]) == (1, 1.0, 0.0)
+    # pipeline gas passes no strait: no concentration at all (it used to read 1.0, the maximum)
+    gas = _get(idx, commodity="pipeline_gas", group="chokepoint")
+    assert (gas["hhi"], gas["hhi_10000"], gas["members"], gas["effective_number"]) == (0, 0, 0, 0)
+    # all commodities: k carries crude's 6 Mt of the imports in PJ
+    assert _get(idx, commodity="all", group="chokepoint")["hhi"] == pytest.approx(
+        s_aaa**2, rel=1e-9
+    )
     rw = dv.risk_weighted(r)
     sup = _get(rw, commodity="crude_oil", group="supplier")
     assert sup["risk_hhi"] == pytest.approx(0.5 * 0.36)
@@ -123,6 +132,8 @@ def test_shares_and_indices_hand_computed(tmp_path: Path) -> None:
     assert list(table.columns) == dv.DIVERSITY_COLUMNS
     head = dv.headline(r, table)
     assert head["crude_oil"]["hhi_supplier"] == pytest.approx(0.52)
+    assert head["pipeline_gas"]["hhi_chokepoint"] == 0.0
+    assert head["crude_oil"]["hhi_chokepoint"] == pytest.approx(0.36)
     assert head["crude_oil"]["share_mode"] == {
         "pipeline": pytest.approx(0.4),
         "sea": pytest.approx(0.6),
@@ -171,3 +182,50 @@ def test_any_strait_proportional_tracing(tmp_path: Path) -> None:
     ch = dv.shares(r, "chokepoint")
     assert _get(ch, commodity="crude_oil", id="k")["share"] == pytest.approx(0.5)
     assert _get(ch, commodity="crude_oil", id="k2")["share"] == pytest.approx(0.5)
+
+
+def test_chokepoint_indices_count_exposure_at_every_strait(tmp_path: Path) -> None:
+    """Two straits in a row (k then k2) carry all crude; half of the gas passes k2 alone.
+
+    Chokepoint shares are shares of imports: crude 1 at k and 1 at k2, so the HHI is 2 (the
+    exposure at both straits, as the max_hhi policy on chokepoints counts it), the effective
+    number 2 and Shannon ln 2; gas 0.5 at k2: HHI 0.25, one member.
+    """
+    nodes = [
+        node("s", "supply", 0, 0, country="AAA"),
+        node("k", "chokepoint", 1, 0, country="XXX"),
+        node("k2", "chokepoint", 2, 0, country="XXX"),
+        node("g", "supply", 0, 3, country="CCC"),
+        node("d", "demand", 3, 0, country="BBB"),
+    ]
+    links = [
+        link("sk", "s", "k", mode="sea"),
+        link("kk2", "k", "k2", mode="sea"),
+        link("k2d", "k2", "d", mode="sea"),
+        link("gk2", "g", "k2", commodity="pipeline_gas", capacity=1),
+        link("k2d_gas", "k2", "d", commodity="pipeline_gas"),
+        link("gd", "g", "d", commodity="pipeline_gas", capacity=1),
+    ]
+    sc = {
+        "supply": [
+            {"node": "s", "commodity": "crude_oil", "max": 10, "price": 1},
+            {"node": "g", "commodity": "pipeline_gas", "max": 10, "price": 1},
+        ],
+        "demand": [
+            {"node": "d", "commodity": "crude_oil", "amount": 4},
+            {"node": "d", "commodity": "pipeline_gas", "amount": 2},
+        ],
+    }
+    r = solve(write_case(tmp_path, nodes, links, sc))
+    idx = dv.indices(r)
+    crude = _get(idx, commodity="crude_oil", group="chokepoint")
+    assert crude["hhi"] == pytest.approx(2.0)
+    assert crude["effective_number"] == pytest.approx(2.0)
+    assert crude["shannon"] == pytest.approx(math.log(2))
+    assert crude["members"] == 2
+    gas = _get(idx, commodity="pipeline_gas", group="chokepoint")
+    assert gas["hhi"] == pytest.approx(0.25) and gas["members"] == 1
+    assert gas["effective_number"] == pytest.approx(1.0)
+    # lng: no imports at all, every index 0
+    lng = _get(idx, commodity="lng", group="chokepoint")
+    assert (lng["hhi"], lng["shannon"], lng["effective_number"], lng["members"]) == (0, 0, 0, 0)

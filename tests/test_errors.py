@@ -496,3 +496,104 @@ def test_solver_interface_errors_name_the_key(tmp_path):
         path, lambda d: (d["solver"].pop("interface"), d["policy"]["max_share"][0].update(id="AAX"))
     )
     assert_cli_error(path, "policy.max_share[0].id", "AAA", n=1)
+
+
+# --------------------------------------------------------------------------- every stage at once
+
+
+def multi_stage(tmp: Path) -> Path:
+    """Four independent mistakes found at four stages: a typo'd key (schema), an unknown
+    commodity (scenario), an unknown storage node (network) and an unknown event target."""
+    return diamond(
+        tmp,
+        supply=[{"node": "s", "commodity": "crud_oil", "max": 20, "price": 10}],
+        storage=[{"node": "dd", "commodity": "crude_oil", "capacity": 5, "max_withdrawal": 5}],
+        disruptions=[
+            {"target": "sb", "capacity_factor": 0.5},
+            {"target": "bb", "capacity_facter": 0.0},
+        ],
+    )
+
+
+MULTI_STAGE = {
+    "disruptions[1].capacity_facter": "unknown key 'capacity_facter' (did you mean "
+    "'capacity_factor'?)",
+    "supply[0].commodity": "unknown commodity 'crud_oil' (did you mean 'crude_oil'?)",
+    "storage[0].node": "unknown node 'dd' (did you mean 'd'?)",
+    "disruptions[1].target": "unknown target 'bb' (did you mean 'b'?): name a node, link, "
+    "corridor or supplier country",
+}
+
+
+def test_every_stage_is_reported_at_once(tmp_path):
+    path = multi_stage(tmp_path)
+    problems = problems_of(path)
+    assert {p.location: p.message for p in problems} == MULTI_STAGE, [str(p) for p in problems]
+    assert all(p.file == str(path) for p in problems)
+    lines = assert_cli_error(path, *(f"{path}: {k}: {v}" for k, v in MULTI_STAGE.items()), n=4)
+    assert lines[0].endswith("(did you mean 'capacity_factor'?)")  # stage order
+    assert lines[-1].startswith(f"error: {path}: disruptions[1].target")
+    proc = cli("run", path, "--out", tmp_path / "out")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(error_lines(proc)) == 4, proc.stderr
+    assert "4 problems found" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_network_and_target_problems_are_reported_together(tmp_path):
+    """With a clean scenario stage, validate still reports an unknown node together with an
+    unknown event target, and a link's unknown commodity with an unknown target."""
+    path = diamond(
+        tmp_path,
+        storage=[{"node": "dd", "commodity": "crude_oil", "capacity": 5, "max_withdrawal": 5}],
+        disruptions=[{"target": "bb"}],
+    )
+    assert_cli_error(path, "storage[0].node: unknown node 'dd'", "unknown target 'bb'", n=2)
+    links = [link("sd", "s", "d", commodity="crude_oli")]
+    other = two_nodes(tmp_path / "c", links, disruptions=[{"target": "sdd"}])
+    assert_cli_error(
+        other, "sd.commodity: unknown commodity 'crude_oli'", "unknown target 'sdd'", n=2
+    )
+
+
+def test_a_parents_entry_and_a_childs_typos_name_their_own_files(tmp_path):
+    base = diamond(
+        tmp_path,
+        horizon={"periods": 4},
+        supply=[
+            {"node": "s", "commodity": "crude_oil", "max": 20, "price": 10},
+            {"node": "ss", "commodity": "crude_oil", "max": 1},
+        ],
+    )
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        f"name: child\nextends: {base.name}\nhorizon: {{perods: 52}}\n"
+        "supply:\n  - {node: s, commodity: crud_oil, max: 1}\n"
+        "disruptions:\n  - {target: bb, start: 10}\n"
+    )
+    problems = problems_of(child)
+    where = {(Path(p.file).name, p.location) for p in problems}
+    assert where == {
+        ("child.yaml", "horizon.perods"),
+        ("child.yaml", "supply[0].commodity"),
+        ("case.yaml", "supply[1].node"),
+        ("child.yaml", "disruptions[0].target"),
+    }, [str(p) for p in problems]
+    # the horizon is not as written: period 10 is not checked against its default (1 period)
+    assert not any("outside the horizon" in str(p) for p in problems)
+
+
+def test_a_part_set_aside_is_not_reported_twice(tmp_path):
+    """A bad value stands in for nothing later: a storage entry whose node is not a name is
+    reported once, not again as an unknown node."""
+    path = diamond(
+        tmp_path,
+        storage=[{"node": [1], "commodity": "crude_oil", "capacity": -1, "max_withdrawal": 5}],
+        demand=[{"node": "dd", "commodity": "crude_oil", "amount": 10}],
+    )
+    problems = problems_of(path)
+    assert {p.location for p in problems} == {
+        "storage[0].node",
+        "storage[0].capacity",
+        "demand[0].node",
+    }, [str(p) for p in problems]

@@ -161,7 +161,7 @@ def test_cli_writes_interdiction_json(tmp_path):
     for key in ("elements", "unmet", "unmet_by_commodity", "cost", "status", "gap"):
         assert key in doc
     assert doc["status"] == "optimal"
-    assert doc["unmet_by_commodity"]["crude_oil"] == pytest.approx(4.0)
+    assert doc["unmet_by_commodity"]["crude_oil"] == {"volume": pytest.approx(4.0), "unit": "Mt"}
 
 
 def test_attack_costs_from_yaml(tmp_path):

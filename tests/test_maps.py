@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import xml.etree.ElementTree as ET
 from itertools import combinations
 from pathlib import Path
 
+import matplotlib.colors as mcolors
 import numpy as np
 import pyogrio
 import pytest
@@ -218,7 +220,9 @@ def test_disrupted_elements_are_marked(dirs: dict[str, Path], tmp_path: Path) ->
     fig = maps.figure_map(rd.result, dpi=100)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert any("closed" in t for t in texts)
-    assert any("PJ unmet" in t for t in texts)
+    assert "Demand region: 2.00 Mt short (20%)" in texts  # of 10 Mt of crude oil consumed
+    title = [t.get_text() for t in fig.texts]
+    assert "Shortfall 2.00 Mt crude oil = 20.0% of consumption" in title
 
 
 def test_labels_do_not_overlap_on_the_baseline() -> None:
@@ -235,6 +239,47 @@ def test_labels_do_not_overlap_on_the_baseline() -> None:
         assert not a.overlaps(b), f"labels overlap: {ta!r} and {tb!r}"
     for t, b in boxes.items():
         assert axbox.x0 <= b.x0 and b.x1 <= axbox.x1, f"label outside the map: {t!r}"
+
+
+def test_hormuz_map_tells_shortfall_from_stock_building() -> None:
+    """The Hormuz-closure map: shortfall of consumption in red, labelled by region with its
+    share of the region's consumption; stock building given up at the reserve sites grey and
+    unlabelled; the title states both, each on its basis."""
+    from corridors.analysis.metrics import balance
+
+    result = corridors.solve(Path(__file__).parents[1] / "scenarios" / "hormuz_closure.yaml")
+    fig = maps.figure_map(result, dpi=100)
+    ax = fig.axes[0]
+    title = " ".join(t.get_text() for t in fig.texts)
+    crude = balance(result)["crude_oil"]
+    share = f"{crude['unmet_share_of_consumption']:.1%}"
+    assert re.search(rf"Shortfall [\d.,]+ Mt crude oil = {re.escape(share)} of consumption", title)
+    assert re.search(r"stock building given up [\d.,]+ Mt crude oil \(not a shortage\)", title)
+    assert "unmet demand" not in title
+    labels = [t.get_text() for t in ax.texts]
+    assert not any(t.startswith("SPR") for t in labels), labels
+    assert any(t.startswith("East: ") and "Mt short (" in t for t in labels)
+    # the reserve sites that gave up stock building: a grey circle each, none red
+    sites = {d.node for d in result.scenario.demand if d.purpose == "stock_building"}
+    frame = geo.make_frame([result])
+    spots = {n: frame.project(result.network.geometry[n]) for n in sites}
+    red = grey = None
+    for coll in ax.collections:
+        ec = coll.get_edgecolor()
+        if len(ec) and np.allclose(ec[0][:3], mcolors.to_rgb(style.CUT)):
+            red = coll.get_offsets()
+        grey_edge = len(ec) and np.allclose(ec[0][:3], mcolors.to_rgb(maps.GIVEN_UP))
+        if grey_edge and len(coll.get_offsets()) == len(sites):
+            grey = coll.get_offsets()
+    assert grey is not None and red is not None
+    for p in spots.values():
+        assert np.min(np.hypot(grey[:, 0] - p.x, grey[:, 1] - p.y)) < 1e-6
+        assert np.min(np.hypot(red[:, 0] - p.x, red[:, 1] - p.y)) > 1e-6
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = {t.get_text(): t.get_bbox_patch().get_window_extent(renderer) for t in ax.texts}
+    for (ta, a), (tb, b) in combinations(boxes.items(), 2):
+        assert not a.overlaps(b), f"labels overlap: {ta!r} and {tb!r}"
 
 
 def test_place_labels_crowded_points() -> None:
@@ -270,7 +315,11 @@ def test_before_after_figure(dirs: dict[str, Path], tmp_path: Path) -> None:
     fig = maps.figure_compare(before, after, dpi=100)
     titles = [ax.get_title(loc="left") for ax in fig.axes]
     assert titles[0].startswith("Before: “open”") and titles[1].startswith("After: “closed”")
-    assert "85 PJ" in titles[1]  # 2 Mt x 42.3 PJ/Mt unmet
+    assert "shortfall 2.00 Mt crude oil = 20.0% of consumption" in titles[1]
+    assert "all consumption met" in titles[0]
+    change = next(t.get_text() for t in fig.texts if t.get_text().startswith("Change:"))
+    # same horizon: the costs are compared directly (shortage 2 x 1000 + transport, USD)
+    assert "shortfall of consumption, crude oil +2.00 Mt" in change and "cost +USD" in change
 
 
 def test_colour_by_corridor(dirs: dict[str, Path], tmp_path: Path) -> None:

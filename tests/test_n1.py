@@ -7,8 +7,11 @@ from factory import link, node, write_case
 
 import corridors
 from corridors.analysis.metrics import reserve_figures
-from corridors.analysis.n1 import eu_n1, flow_n1
+from corridors.analysis.n1 import eu_n1, flow_n1, n1_lines
 from corridors.core.session import prepare
+
+SCENARIOS = __import__("pathlib").Path(__file__).resolve().parents[1] / "scenarios"
+MCM_D = 1000 / 365  # 1 bcm per year in mcm per day
 
 
 def gas_area(tmp_path, **extra):
@@ -63,6 +66,89 @@ def test_eu_n1_formula_by_hand(tmp_path):
     assert t["Im"] == pytest.approx(im) and r["largest_infrastructure"] == "pipe_a"
     assert r["n1_percent"] == pytest.approx((ep + lng - im) / dmax * 100)
     assert not r["meets_standard"]
+
+
+def test_eu_n1_counts_production_storage_and_send_out_by_hand(tmp_path):
+    """Domestic production (with a tranche), gas storage and LNG send-out count; LNG tanks,
+    stock building and a pipeline without a capacity do not, and each is named."""
+    path = gas_area(
+        tmp_path,
+        importer="CHN",
+        supply=[
+            {"node": "ru", "commodity": "pipeline_gas", "max": 20, "price": 10},
+            {"node": "tm", "commodity": "pipeline_gas", "max": 20, "price": 10},
+            {"node": "qa", "commodity": "lng", "max": 20, "price": 30},
+            {
+                "node": "city",
+                "commodity": "pipeline_gas",
+                "max": 3,
+                "price": 5,
+                "tranches": [{"max": 1, "price": 8, "label": "spare"}],
+            },
+        ],
+        demand=[
+            {"node": "city", "commodity": "pipeline_gas", "amount": 15},
+            {
+                "node": "border_a",
+                "commodity": "pipeline_gas",
+                "amount": 5,
+                "purpose": "stock_building",
+            },
+        ],
+        storage=[
+            {"node": "city", "commodity": "pipeline_gas", "capacity": 1, "max_withdrawal": 2},
+            {"node": "terminal", "commodity": "lng", "capacity": 1, "max_withdrawal": 5},
+        ],
+    )
+    # an unlimited pipeline into the area: not counted
+    links = (tmp_path / "links.geojson").read_text()
+    extra = (
+        '{"type": "Feature", "geometry": null, "properties": {"id": "pipe_c", "from": "tm", '
+        '"to": "border_b", "mode": "pipeline", "commodity": "pipeline_gas", "length_km": 100}}'
+    )
+    (tmp_path / "links.geojson").write_text(
+        links.replace('"features": [', f'"features": [{extra}, ', 1)
+    )
+    r = eu_n1(prepare(path), "CHN", peak_factor=1.2)
+    t = r["terms"]
+    assert t["EPm"]["items"] == pytest.approx({"pipe_a": 10 * MCM_D, "pipe_b": 5 * MCM_D})
+    assert t["EPm"]["not_counted"] == {
+        "pipe_c": "no capacity in the geodata (unlimited in the model)"
+    }
+    assert t["Pm"]["items"] == pytest.approx({"city": 4 * MCM_D})
+    assert t["Sm"]["items"] == pytest.approx({"city": 2 * MCM_D})
+    assert list(t["Sm"]["not_counted"]) == ["terminal"]
+    assert t["LNGm"]["items"] == pytest.approx({"regas": 4 * 48.7 / 36 * MCM_D})
+    assert t["Dmax"]["items"] == pytest.approx({"city": 15 * MCM_D * 1.2})
+    assert (r["largest_infrastructure"], r["largest_infrastructure_term"]) == ("pipe_a", "EPm")
+    for name, term in t.items():
+        assert term["unit"] == "mcm/d" and term["meaning"]
+        assert term["value"] == pytest.approx(sum(term["items"].values()))
+        assert r["terms_mcm_per_day"][name] == term["value"]
+    expected = (15 + 4 + 2 + 4 * 48.7 / 36 - 10) / (15 * 1.2) * 100
+    assert r["n1_percent"] == pytest.approx(expected)
+    lines = n1_lines(r)
+    assert lines[0] == f"EU N-1 for CHN: {expected:.1f} % (fails the 100 % standard)"
+    assert any(
+        line.lstrip().startswith("Pm") and "mcm/d" in line and "city 11" in line for line in lines
+    )
+    assert any("not counted: terminal (lng storage" in line for line in lines)
+
+
+def test_eu_n1_on_the_baseline_counts_production_and_storage():
+    r = eu_n1(SCENARIOS / "baseline.yaml", "CHN", peak_factor=1.3)
+    v = r["terms_mcm_per_day"]
+    assert v["Pm"] > 0 and v["Sm"] > 0 and v["EPm"] > 0 and v["LNGm"] > 0
+    # Pm is China's domestic gas production: 229.7 bcm (NBS 2023) in mcm/d
+    assert v["Pm"] == pytest.approx(229.7 * MCM_D)
+    # the six underground storage sites, 43.1 bcm per year of withdrawal
+    assert len(r["terms"]["Sm"]["items"]) == 6
+    assert v["Sm"] == pytest.approx(43.1 * MCM_D)
+    for name, term in r["terms"].items():
+        assert term["value"] == pytest.approx(sum(term["items"].values())), name
+    total = v["EPm"] + v["Pm"] + v["Sm"] + v["LNGm"] - v["Im"]
+    assert r["n1_percent"] == pytest.approx(total / (v["Dmax"] - v["Deff"]) * 100)
+    assert v["Dmax"] == pytest.approx(394.53 * MCM_D * 1.3)
 
 
 def test_flow_based_n1_loses_the_largest_pipeline(tmp_path):

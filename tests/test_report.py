@@ -71,8 +71,11 @@ def test_report_key_figures(dirs: dict[str, Path]) -> None:
     text = build_report(rd)
     # hand-checked: supply 8 Mt x 10 + transport 6x2 + 2x10 + shortage 2 x 1000 (USD)
     assert rd.result.objective == pytest.approx(80 + 12 + 20 + 2000)
-    assert "Unmet demand" in text and "85 PJ" in text  # 2 Mt x 42.3 PJ/Mt
-    assert "20.0% of demand" in text
+    assert "Shortfall of consumption" in text and "85 PJ" in text  # 2 Mt x 42.3 PJ/Mt
+    assert "20.0% of consumption" in text
+    assert "shortfall / consumption" in text  # the regional table says what its share is of
+    assert "the share of the region&#x27;s own consumption" in text
+    assert "over one year, not discounted (one period)" in text  # the cost's basis
     # no reserves in this scenario: stock 0 -> 0 days of cover (from summary.json)
     assert 'Days of cover</div><div class="v bad">0 d</div>' in text
     assert "Largest chokepoint exposure" in text

@@ -35,13 +35,28 @@ Definitions (the policy constraints of :mod:`corridors.analysis.policy` use the 
   circulation with no inflow from outside carries no imports and gets x = 0). Storage
   withdrawals enter as energy that passed no strait.
 
-Indices on shares s_i ∈ [0, 1] of a group (suppliers, corridors, entry points, chokepoints):
+Indices on the shares s_i ∈ [0, 1] of the members i of a group (suppliers, corridors, entry
+points; their shares sum to 1):
 
-- HHI = Σ s_i² (``hhi``), also ×10,000 (``hhi_10000``), and the effective number 1/HHI;
-- Shannon H = −Σ s_i ln s_i (natural log; 0 ln 0 = 0).
+- HHI = Σ s_i² (``hhi``, on [0, 1]: 1 = one member carries everything), also ×10,000
+  (``hhi_10000``, the antitrust scale);
+- effective number N = (Σ s_i)² / Σ s_i² (``effective_number``; = 1/HHI when the shares sum
+  to 1: the number of equal members with the same HHI);
+- Shannon H = −Σ q_i ln q_i with q_i = s_i / Σ_j s_j (natural log; 0 ln 0 = 0; 0 = one
+  member, ln n = n equal members);
+- ``members``: members with a positive share.
 
-For chokepoints the categories are each strait plus ``(none)`` (energy that passed no strait,
-1 − any-strait share), normalised to sum to 1.
+Every index is 0 for a group with no energy (no imports of the commodity, no strait passed).
+
+For chokepoints the members are the straits only, each with its share of imports
+s_k = energy into strait k / ``E_c`` (the ``share`` rows): the energy that passed no strait is
+not a concentration and adds nothing to the HHI. So a commodity that passes no strait (pipeline
+gas from a neighbour) has chokepoint HHI 0, one that all passes one strait has 1, half through
+one strait gives 0.25. A cargo that passes two straits in a row counts at both, so the shares
+can sum to more than 1 and the chokepoint HHI can exceed 1 (crude from the Gulf through Hormuz
+and Malacca): it measures exposure, the way the ``max_hhi`` policy on chokepoints does (see
+:mod:`corridors.core.policy`). Shannon and the effective number then describe how the strait
+passages spread over the straits.
 
 Risk-weighted (scores r ∈ [0, 1] from the scenario's ``risk:`` section, ``default`` for the
 rest): ``risk_hhi = Σ r_i s_i²`` (the concentration that sits on risky suppliers) and
@@ -273,35 +288,34 @@ def shannon(values: Any) -> float:
 
 
 def indices(result: Result, table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """HHI and Shannon by supplier, corridor, entry point and chokepoint, per commodity.
+    """HHI, Shannon and the effective number by supplier, corridor, entry point and chokepoint,
+    per commodity (see the module docstring for each definition).
 
     Columns ``commodity, group, hhi, hhi_10000, shannon, effective_number, members`` (members
-    with a positive share). Chokepoints: each strait plus ``(none)``, see the module docstring.
+    with a positive share). Chokepoints: the straits only, on their shares of imports; a
+    commodity that passes no strait has every index 0.
     """
     tab = all_shares(result) if table is None else table
     rows = []
     for group in INDEX_GROUPS:
-        g = tab[tab["group"] == group]
+        g = tab[(tab["group"] == group) & (tab["id"] != "any")]
         for c in _commodities(result.scenario):
             part = g[g["commodity"] == c]
-            if group == "chokepoint":
-                anyrow = part[part["id"] == "any"]
-                part = part[part["id"] != "any"]
-                total = _totals_supply(result)[c]
-                any_share = float(anyrow["share"].iloc[0]) if len(anyrow) else 0.0
-                vals = [*part["pj"].tolist(), (1.0 - any_share) * total]
+            pj = part["pj"].to_numpy(dtype=float)
+            if group == "chokepoint":  # shares of imports, not normalised (module docstring)
+                s = np.where(pj > 0, part["share"].to_numpy(dtype=float), 0.0)
             else:
-                vals = part["pj"].tolist()
-            h = hhi(vals)
+                s = pj / pj.sum() if pj.sum() > 0 else np.zeros(len(pj))
+            h = float(np.sum(s * s))
             rows.append(
                 {
                     "commodity": c,
                     "group": group,
                     "hhi": h,
                     "hhi_10000": h * 1e4,
-                    "shannon": shannon(vals),
-                    "effective_number": 1.0 / h if h > 0 else 0.0,
-                    "members": int(sum(1 for v in vals if v > 1e-9)),
+                    "shannon": shannon(pj),
+                    "effective_number": float(s.sum()) ** 2 / h if h > 0 else 0.0,
+                    "members": int(np.sum(pj > 1e-9)),
                 }
             )
     return pd.DataFrame(rows)

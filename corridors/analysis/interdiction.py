@@ -72,31 +72,58 @@ class InterdictionResult:
     milp_seconds: float
     check: dict[str, Any]
     runners_up: list[dict[str, Any]] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)
+    """Commodity -> its unit (the units of ``unmet_by_commodity``)."""
+    horizon_days: float | None = None
+    """Length of the horizon the figures are totals over, days."""
+
+    @property
+    def objective_unit(self) -> str:
+        """Unit of the MILP's objective, bound and check: PJ (unmet) or USD (cost)."""
+        return "PJ" if self.objective == "unmet" else "USD"
 
     def to_json(self) -> dict[str, Any]:
+        """interdiction.json: every figure as ``{value, unit}`` (a commodity quantity as
+        ``{volume, unit}``), totals over the horizon (``horizon_days``)."""
+        obj = self.objective_unit
+
+        def v(x: float | None, unit: str) -> dict[str, Any]:
+            return {"value": x, "unit": unit}
+
         return {
             "elements": self.elements,
             "labels": [element_label(n) for n in self.elements],
-            "unmet": self.unmet,
-            "unmet_unit": "PJ",
-            "unmet_by_commodity": self.unmet_by_commodity,
-            "cost": self.cost,
-            "cost_unit": "USD",
-            "cost_increase": self.cost_increase,
+            "horizon_days": v(self.horizon_days, "days"),
+            "unmet": v(self.unmet, "PJ"),
+            "unmet_by_commodity": {
+                c: {"volume": x, "unit": self.units.get(c, "")}
+                for c, x in self.unmet_by_commodity.items()
+            },
+            "cost": v(self.cost, "USD"),
+            "cost_increase": v(self.cost_increase, "USD"),
             "status": self.status,
             "gap": self.gap,
-            "bound": self.bound,
-            "milp_objective": self.milp_objective,
+            "bound": v(self.bound, obj),
+            "milp_objective": v(self.milp_objective, obj),
             "objective": self.objective,
-            "objective_unit": "PJ" if self.objective == "unmet" else "USD",
+            "objective_unit": obj,
             "k": self.k,
             "budget": self.budget,
             "elements_considered": self.n_elements,
-            "seconds": round(self.seconds, 4),
-            "milp_seconds": round(self.milp_seconds, 4),
-            "check": self.check,
+            "seconds": v(round(self.seconds, 4), "s"),
+            "milp_seconds": v(round(self.milp_seconds, 4), "s"),
+            "check": {**self.check, "unit": obj} if self.check else self.check,
             "runners_up": [
-                {**r, "labels": [element_label(n) for n in r["elements"]]} for r in self.runners_up
+                {
+                    **r,
+                    "labels": [element_label(n) for n in r["elements"]],
+                    "unmet": v(r["unmet"], "PJ"),
+                    "cost": v(r["cost"], "USD"),
+                    "cost_increase": v(r["cost_increase"], "USD"),
+                    "milp_objective": v(r["milp_objective"], obj),
+                    "resolved_objective": v(r["resolved_objective"], obj),
+                }
+                for r in self.runners_up
             ],
         }
 
@@ -293,10 +320,11 @@ def interdict(
             status = Status.INEXACT
     best_row: dict[str, Any] | None = best["row"] if best else None
     com = s.commodities
+    asked = [c_ for c_ in com if any(d.commodity == c_ for d in s.demand)]  # LNG: never short
     result = InterdictionResult(
         elements=list(best["elements"]) if best else [],
         unmet=best_row["unmet"] if best_row else None,
-        unmet_by_commodity={c_: best_row[f"unmet_{c_}"] for c_ in com} if best_row else {},
+        unmet_by_commodity={c_: best_row[f"unmet_{c_}"] for c_ in asked} if best_row else {},
         cost=best_row["objective"] if best_row else None,
         cost_increase=best["cost_increase"] if best else None,
         status=status,
@@ -311,6 +339,8 @@ def interdict(
         milp_seconds=first.seconds,
         check=check,
         runners_up=[{kk: vv for kk, vv in f.items() if kk != "row"} for f in found[1:]],
+        units={c_: com[c_].unit for c_ in com},
+        horizon_days=s.horizon.periods * s.horizon.period_days,
     )
     return result
 

@@ -33,7 +33,7 @@ from corridors.core.availability import Availability
 from corridors.core.data import CONTRACT_TRANCHE, ModelData
 from corridors.core.lp import FAMILIES, MONEY_SCALE, LinearProgram, bound_arrays
 from corridors.core.session import Prepared
-from corridors.core.solve import quiet_highs
+from corridors.core.solve import quiet_highs, run_robustly
 from corridors.errors import CorridorsError, Problem
 from corridors.io.scenario import load_scenario
 from corridors.io.schema import Scenario
@@ -148,15 +148,14 @@ class LPForm:
 
 def form_bounds(data: ModelData, lp: LinearProgram, avail: Availability) -> Bounds:
     """The bounds of ``avail`` laid out on the columns and throughput rows of ``lp``, from
-    :func:`corridors.core.lp.bound_arrays` (lower bounds are 0 except supplies' minimum)."""
+    :func:`corridors.core.lp.bound_arrays`."""
     b = bound_arrays(data, avail)
     lo, hi = np.zeros(lp.num_col), np.full(lp.num_col, np.inf)
     for name in FAMILIES:
         cols = lp.col[name]
         if cols.size:
             hi[cols] = b[name]
-    if lp.col["supply"].size:
-        lo[lp.col["supply"]] = b["supply_lb"]
+            lo[cols] = b[f"{name}_lb"]
     caps = data.capped_nodes
     limits = b["node_limit"][caps].ravel() if caps else np.zeros(0)
     return Bounds(lo, hi, limits)
@@ -173,6 +172,7 @@ def family_pj(data: ModelData) -> dict[str, np.ndarray]:
         "withdraw": storage,
         "inject": storage,
         "level": storage,
+        "at_sea": np.array([pj[c] for c in data.link_com], dtype=float),
     }
 
 
@@ -246,7 +246,7 @@ def solve_form(
     h.a_matrix_.value_ = lp.value
     highs = quiet_highs()
     highs.passModel(h)
-    highs.run()
+    run_robustly(highs)
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     return float(highs.getInfo().objective_function_value) + 0.0  # + 0.0: never -0.0

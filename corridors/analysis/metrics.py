@@ -10,12 +10,16 @@ import and production is 0. All "imports" figures here (``imports``, chokepoint 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from corridors.core.availability import TargetResolver
+from corridors.core.data import OWN_TRANCHES
 from corridors.core.groups import domestic_supplies
 from corridors.core.results import Result
+from corridors.io.schema import Disruption, Scenario
 from corridors.units import DAYS_PER_YEAR
 
 NET_IMPORT_FLOOR = 1.0e-6
@@ -246,13 +250,92 @@ def balance_summary(result: Result) -> dict[str, dict[str, dict[str, Any]]]:
 
 def first_shortfall_day(unmet_by_period: pd.Series, period_days: float) -> float | None:
     """The first day of the first period (index: periods 1..T) with unmet demand above the
-    noise level, None if there is none."""
+    noise level, None if there is none (day 0 is the start of the horizon; the figure is as
+    fine as the periods: the start of the period in which demand first goes short)."""
     short = unmet_by_period[unmet_by_period > 1e-6]
     return float((int(short.index.min()) - 1) * period_days) if len(short) else None
 
 
+@dataclass(frozen=True)
+class Event:
+    """A disruption applied to the run: the day it starts (day 0 = horizon start), the
+    commodities it can cut and how to name it."""
+
+    start_day: float
+    commodities: frozenset[str]
+    label: str
+
+
+def event_start_day(event: Disruption, scenario: Scenario) -> float:
+    """The day a disruption starts, counted from the start of the horizon (day 0): a period
+    number ``start`` starts on day (start − 1) · period_days, a date on its offset from
+    ``horizon.start``; no ``start`` is day 0."""
+    h = scenario.horizon
+    if isinstance(event.start, int):
+        return float((event.start - 1) * h.period_days)
+    if isinstance(event.start, dt.date) and h.start is not None:
+        return float((event.start - h.start).days)
+    return 0.0
+
+
+def applied_events(result: Result) -> list[Event]:
+    """The disruptions applied to the run (not the Monte Carlo ones with a ``probability``,
+    not those that leave their targets whole), each with the commodities it can cut: those
+    carried or delivered by its links (a node's links included), those of its supplies, and
+    what they are converted into (LNG lost is pipeline gas lost). A target the network does
+    not know counts for every commodity."""
+    s, net = result.scenario, result.network
+    every = frozenset(s.commodities)
+    links = net.links
+    link_com = links["commodity"].astype(str).to_numpy()
+    link_out = links["output_commodity"].fillna(links["commodity"]).astype(str).to_numpy()
+    converts: dict[str, set[str]] = {}
+    for a, b in zip(link_com, link_out, strict=True):
+        if a != b:
+            converts.setdefault(a, set()).add(b)
+    resolver = TargetResolver(s, net)
+    out: list[Event] = []
+    for i, ev in enumerate(s.disruptions):
+        if ev.probability is not None or ev.capacity_factor >= 1.0:
+            continue
+        touched: set[str] = set()
+        try:
+            for name in ev.targets:
+                tg = resolver.resolve(name)
+                for li in tg.links:
+                    touched.update((link_com[li], link_out[li]))
+                touched.update(s.supply[j].commodity for j in tg.supplies)
+        except KeyError:
+            touched = set(every)
+        todo = list(touched)
+        while todo:  # what the touched commodities are converted into
+            for b in converts.get(todo.pop(), ()):
+                if b not in touched:
+                    touched.add(b)
+                    todo.append(b)
+        out.append(
+            Event(
+                event_start_day(ev, s),
+                frozenset(touched),
+                f"disruptions[{i}] ({', '.join(ev.targets)})",
+            )
+        )
+    return out
+
+
+def survival_start(
+    events: list[Event], commodity: str, first: float, period_days: float
+) -> Event | None:
+    """The disruption a shortfall of ``commodity`` that starts in the period beginning on
+    day ``first`` is measured from: the latest-starting event that can cut the commodity and
+    had started by the end of that period; None when there is none (the shortfall owes nothing
+    to a disruption: survival is then counted from the start of the horizon)."""
+    before = [e for e in events if commodity in e.commodities and e.start_day < first + period_days]
+    return max(before, key=lambda e: e.start_day, default=None)
+
+
 def reserve_figures(result: Result) -> dict[str, dict[str, float | None]]:
-    """Per commodity: days of cover and survival time.
+    """Per commodity: days of cover and survival time (docs/definitions.md).
 
     Stocks and rates from the scenario's entries (a year is 365 days): ``stock`` = Σ
     ``initial`` over every ``storage:`` entry of the commodity, wherever its node is (demand
@@ -270,25 +353,20 @@ def reserve_figures(result: Result) -> dict[str, dict[str, float | None]]:
     From the run's flows:
 
     - ``first_shortfall_day``: the first day of the first period with unmet consumption
-      (stock building given up is not a shortfall; None when consumption is met throughout);
-    - ``survival_days``: days from the start of the first disruption (horizon start if none)
-      until that first shortfall — how long supply held out;
-    - ``min_reserve_level``: the lowest end-of-period stock.
+      (day 0 = start of the horizon; stock building given up is not a shortfall; None when
+      consumption is met throughout);
+    - ``survival_days`` = first_shortfall_day − ``disruption_start_day``, at least 0: how long
+      supply held out after the disruption the shortfall follows; None without a shortfall;
+    - ``disruption_start_day``: the start of that disruption, the latest-starting applied
+      event that can cut the commodity (:func:`applied_events`) and had started by the end of
+      the period of the first shortfall (so an earlier event elsewhere, a year-long one
+      included, does not lengthen it); None without a shortfall, or when no such event had
+      started (survival is then counted from the start of the horizon, day 0);
+    - ``min_reserve_level``: the lowest end-of-period stock (commodity units, a stock).
     """
     s = result.scenario
     h = s.horizon
-    starts: list[float] = []
-    for ev in s.disruptions:
-        if ev.probability is not None:
-            continue
-        if isinstance(ev.start, int):
-            day = (ev.start - 1) * h.period_days
-        elif isinstance(ev.start, dt.date) and h.start is not None:
-            day = float((ev.start - h.start).days)
-        else:
-            day = 0.0
-        starts.append(day)
-    start_day = min(starts, default=0.0)
+    events = applied_events(result)
     out: dict[str, dict[str, float | None]] = {}
     domestic = domestic_supplies(s, result.network)
     building = stock_building_rows(result)
@@ -304,12 +382,72 @@ def reserve_figures(result: Result) -> dict[str, dict[str, float | None]]:
             result.unmet[mine].groupby("period")["unmet"].sum(), h.period_days
         )
         lv = result.storage[result.storage["commodity"] == c].groupby("period")["level"].sum()
+        cause = survival_start(events, c, first, h.period_days) if first is not None else None
+        start_day = cause.start_day if cause is not None else 0.0
         out[c] = {
             "days_of_cover": stock / (net / DAYS_PER_YEAR) if demand > 0 else None,
             "days_of_consumption": stock / (demand / DAYS_PER_YEAR) if demand > 0 else None,
             "first_shortfall_day": first,
             "survival_days": max(0.0, first - start_day) if first is not None else None,
+            "disruption_start_day": cause.start_day if cause is not None else None,
             "min_reserve_level": float(lv.min()) if len(lv) else None,
+        }
+    return out
+
+
+def supply_balance(result: Result) -> dict[str, dict[str, Any]]:
+    """What each supply commodity's own supply became, over the horizon, in its units (every
+    figure ``{volume, unit}``), for the commodities of the scenario's ``supply:`` entries:
+
+    - ``available`` = Σ ``max`` · years of the horizon over the commodity's entries: what the
+      scenario data offer at their own price (``base`` and ``contract`` steps), undisrupted;
+    - ``available_after_disruptions`` = Σ_t ``available`` over those steps in supply.csv
+      (after disruptions and seasons at the suppliers);
+    - ``lost_at_source`` = available − available_after_disruptions;
+    - ``supplied`` = Σ_t supplied over every step, replacement ``tranches`` included, and
+      ``supplied_beyond_own`` the part of it from those tranches;
+    - ``not_supplied`` = max(available − supplied, 0): the supply the scenario offers that
+      did not come — lost to a disruption (at the supplier, on its routes, at a terminal) or
+      not needed; compare with the baseline's figure. For LNG, which no demand asks for (it
+      is regasified into pipeline gas), this is the LNG a disruption takes away, while the
+      gas left short shows in pipeline_gas's unmet demand;
+    - ``not_supplied_pj``: the same in PJ;
+    - ``converted`` = Σ_t flow into conversion links (e.g. LNG regasified), and
+      ``converted_to``: per output commodity, what they delivered (e.g. bcm of pipeline gas).
+    """
+    s = result.scenario
+    com = s.commodities
+    years = s.horizon.periods * s.horizon.period_days / DAYS_PER_YEAR
+    sup = result.supply
+    own = sup["tranche"].isin(OWN_TRANCHES)
+    fl = result.flows
+    conv = fl[fl["commodity"] != fl["output_commodity"]]
+    out: dict[str, dict[str, Any]] = {}
+    for c in dict.fromkeys(x.commodity for x in s.supply):
+        unit = com[c].unit
+        mine = sup["commodity"] == c
+        available = sum(x.max for x in s.supply if x.commodity == c) * years
+        after = float(sup.loc[mine & own, "available"].sum())
+        supplied = float(sup.loc[mine, "supplied"].sum())
+        missing = max(available - supplied, 0.0)
+        part = conv[conv["commodity"] == c]
+
+        def q(v: float, u: str = unit) -> dict[str, Any]:
+            return {"volume": round(v, 6) + 0.0, "unit": u}
+
+        out[c] = {
+            "available": q(available),
+            "available_after_disruptions": q(after),
+            "lost_at_source": q(max(available - after, 0.0)),
+            "supplied": q(supplied),
+            "supplied_beyond_own": q(float(sup.loc[mine & ~own, "supplied"].sum())),
+            "not_supplied": q(missing),
+            "not_supplied_pj": q(missing * com[c].pj_per_unit, "PJ"),
+            "converted": q(float(part["flow"].sum())),
+            "converted_to": {
+                str(o): q(float(g["delivered"].sum()), com[str(o)].unit)
+                for o, g in part.groupby("output_commodity")
+            },
         }
     return out
 

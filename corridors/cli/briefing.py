@@ -63,6 +63,12 @@ def map_(
     )
     for p in paths:
         out.print(f"  wrote {p}", soft_wrap=True)
+    if base is not None:
+        from corridors.analysis.compare import compare_results
+
+        pair = compare_results(base.result, rd.result, (base.summary, rd.summary))
+        out.print(Text(f"  change: {pair.change_text()}"), soft_wrap=True)
+        out.print(Text(f"  {pair.basis_text()}"), soft_wrap=True)
     out.print(f"[bold]{len(paths)} files[/bold] in {time.perf_counter() - t0:.1f} s")
 
 

@@ -108,8 +108,15 @@ def load_extra(spec: str) -> Extra:
     return call
 
 
+def horizon_text(periods: int, period_days: float) -> str:
+    """The horizon in words: ``1 period of 365 days`` or ``52 periods of 7 days (364 days)``."""
+    if periods == 1:
+        return f"1 period of {period_days:g} days"
+    return f"{periods} periods of {period_days:g} days ({periods * period_days:g} days)"
+
+
 def _print_result(result: Result, out_dir: Path, elapsed: float) -> None:
-    from corridors.analysis.metrics import balance, chokepoint_exposure
+    from corridors.analysis.metrics import balance, chokepoint_exposure, supply_balance
     from corridors.analysis.response import resolution_warnings
 
     ok = result.is_ok
@@ -121,7 +128,12 @@ def _print_result(result: Result, out_dir: Path, elapsed: float) -> None:
         return
     if not ok:
         out.print("  [red]the solution below is NOT proven optimal[/red]")
-    out.print(f"  total cost      {result.objective / 1e9:,.2f} billion USD")
+    h = result.scenario.horizon
+    out.print(
+        f"  horizon         {horizon_text(h.periods, h.period_days)}; "
+        "figures below are totals over it"
+    )
+    out.print(f"  total cost      {result.objective / 1e9:,.2f} billion USD (discounted)")
     com = result.scenario.commodities
     bal = balance(result)
     short = False
@@ -135,6 +147,16 @@ def _print_result(result: Result, out_dir: Path, elapsed: float) -> None:
             out.print(f"  stock building given up: {c} {given_up:,.2f} {com[c].unit}")
     if not short:
         out.print("  unmet demand    none")
+    asked = {d.commodity for d in result.scenario.demand}
+    for c, row in supply_balance(result).items():
+        # a commodity nothing demands (LNG): what did not come shows here, its gas as unmet
+        lost = row["not_supplied"]["volume"]
+        if c not in asked and lost > 1e-6:
+            into = ", ".join(row["converted_to"]) or "nothing"
+            out.print(
+                f"  {c} not supplied {lost:,.2f} of {row['available']['volume']:,.2f} "
+                f"{com[c].unit} available (delivered as {into})"
+            )
     for w in resolution_warnings(result.scenario):
         out.print(f"  [yellow]warning[/yellow] {w}")
     exp = chokepoint_exposure(result)
@@ -145,7 +167,7 @@ def _print_result(result: Result, out_dir: Path, elapsed: float) -> None:
         if len(part):
             label = "energy" if c == "all_pj" else c
             shares = ", ".join(f"{r.chokepoint} {r.share:.0%}" for r in part.itertuples())
-            out.print(f"  {label} via      {shares}")
+            out.print(f"  {label} imports via {shares}")
     out.print(f"  outputs in      {out_dir}  ({elapsed:.1f} s)")
 
 
@@ -154,28 +176,28 @@ def validate(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")],
 ) -> None:
-    """Check scenarios (and their geodata) without solving.
+    """Check scenarios (and their geodata) without solving: every problem of every stage at
+    once, and warnings (events shorter than a period, links that can carry nothing).
 
     Example: corridors validate scenarios/*.yaml
     """
-    from corridors.core.availability import availability
-    from corridors.core.policy import check_policy
-    from corridors.core.solvers import check_solver
-    from corridors.io.network import load_network
-    from corridors.io.scenario import load_scenario
+    from rich.text import Text
+
+    from corridors.analysis.response import resolution_warnings
+    from corridors.core.check import check_scenario, idle_link_warnings
 
     problems: list[Problem] = []
     for f in files:
         try:
-            s = load_scenario(f)
-            net = load_network(s)
-            availability(s, net)
-            check_policy(s, net)
-            check_solver(s.solver, s)
-            out.print(f"[green]ok[/green]  {f}  ({len(net.nodes)} nodes, {len(net.links)} links)")
+            s, net = check_scenario(f)
         except CorridorsError as exc:
             if options(ctx).debug:
                 raise
             problems.extend(exc.problems)
+            continue
+        out.print(f"[green]ok[/green]  {f}  ({len(net.nodes)} nodes, {len(net.links)} links)")
+        for w in [*resolution_warnings(s), *idle_link_warnings(s, net)]:
+            # Text, not markup: ids like [bold]x must print as they are
+            out.print(Text.assemble("  ", ("warning", "yellow"), " ", w), soft_wrap=True)
     if problems:
         raise CorridorsError(problems)

@@ -11,6 +11,14 @@ from corridors.cli.app import app, out
 from corridors.errors import CorridorsError, Problem
 
 
+def _over(scenario: Path) -> str:
+    """What the printed totals are over: ``over the horizon (365 days)``."""
+    from corridors.io.scenario import load_scenario
+
+    h = load_scenario(scenario).horizon
+    return f"over the horizon ({h.periods * h.period_days:g} days)"
+
+
 @app.command()
 def interdict(
     ctx: typer.Context,
@@ -52,8 +60,9 @@ def interdict(
 ) -> None:
     """Worst-case loss of at most K elements, solved exactly as one MILP (LP duality).
 
-    Writes DIR/interdiction.json (elements, unmet [PJ], unmet_by_commodity, cost [USD],
-    status, gap, bound, runners_up).
+    Writes DIR/interdiction.json (elements, unmet [PJ], unmet_by_commodity [Mt, bcm], cost
+    [USD], status, gap, bound, runners_up; every figure as value and unit, totals over the
+    horizon).
 
     Example: corridors interdict scenarios/baseline.yaml --k 2 --elements chokepoint,pipeline,supplier
     """
@@ -90,12 +99,20 @@ def interdict(
     path = write_interdiction(res, out_dir)
     colour = "green" if res.status is Status.OPTIMAL else "red"
     labels = [element_label(n) for n in res.elements]
+    over = _over(scenario)
     out.print(f"[bold]worst loss[/bold]: {', '.join(labels) or '(none)'}")
     out.print(f"  status          [{colour}]{res.status}[/{colour}] (gap {res.gap})")
     if res.unmet is not None:
-        out.print(f"  unmet demand    {res.unmet:,.1f} PJ")
+        by = ", ".join(
+            f"{c} {v:,.2f} {res.units.get(c, '')}"
+            for c, v in res.unmet_by_commodity.items()
+            if v is not None and v > 1e-6
+        )
+        out.print(f"  unmet demand    {res.unmet:,.1f} PJ {over}" + (f" ({by})" if by else ""))
     if res.cost is not None:
-        out.print(f"  total cost      {res.cost / 1e9:,.2f} billion USD")
+        out.print(f"  total cost      {res.cost / 1e9:,.2f} billion USD {over} (discounted)")
+    if res.cost_increase is not None:
+        out.print(f"  cost increase   {res.cost_increase / 1e9:,.2f} billion USD")
     for r in res.runners_up:
         nxt = ", ".join(element_label(n) for n in r["elements"])
         out.print(f"  next: {nxt}: {r['unmet']:,.1f} PJ unmet")
@@ -179,6 +196,15 @@ def expand(
     if res.other is not None:
         plans.append(("robust", res.other))
     bad = False
+    over = _over(scenario)
+
+    def bn(v: float | None) -> str:
+        return "-" if v is None else f"{v / 1e9:,.2f}"
+
+    out.print(
+        f"costs in billion USD {over}, discounted: operating and shortage cost plus the "
+        "annualised capital cost of the builds"
+    )
     for name, p in plans:
         colour = "green" if p["status"] is Status.OPTIMAL else "red"
         bad |= p["status"] is not Status.OPTIMAL
@@ -188,15 +214,22 @@ def expand(
         )
         if p["objective"] is not None:
             out.print(
-                f"  objective {p['objective'] / 1e9:,.2f} billion USD; expected cost "
-                f"{p['expected_cost'] / 1e9:,.2f}, worst {p['worst_cost'] / 1e9:,.2f} billion USD"
+                f"  objective {bn(p['objective'])} billion USD; expected cost "
+                f"{bn(p['expected_cost'])}, worst {bn(p['worst_cost'])} billion USD {over}"
             )
+            saved = "expected" if name == "expected" else "worst-case"
             for v in p["value_of_builds"]:
-                out.print(f"  value of {v['group']}: {v['value'] / 1e9:,.2f} billion USD")
+                out.print(
+                    f"  value of {v['group']}: {bn(v['value'])} billion USD {over} "
+                    f"({saved} cost saved by building it, net of its annualised capital cost)"
+                )
     if res.frontier is not None:
         for r in res.frontier.itertuples():
+            missing = r.shortfall_pj is None or r.shortfall_pj != r.shortfall_pj  # None, NaN
+            shortfall = "-" if missing else f"{r.shortfall_pj:,.1f}"
             out.print(
-                f"  budget {r.budget_musd:>10,.0f} M USD: {r.shortfall_pj:,.1f} PJ ({r.build or '-'})"
+                f"  capex budget {r.budget_musd:>10,.0f} million USD: {shortfall} PJ "
+                f"{r.measure} unmet {over} ({r.build or '-'})"
             )
     out.print(f"  -> {', '.join(str(p) for p in paths)}")
     if bad:

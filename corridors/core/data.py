@@ -209,6 +209,28 @@ class ModelData:
     link_interest: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """USD per unit: capital of the cargo in transit, part of ``link_cost`` (one-period runs)."""
     period_days: float = 365.0
+    at_sea_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Units per year loaded on each link in the steady state before the horizon (the
+    one-period optimum of the scenario without its disruptions; 0 in a one-period run): the
+    cargoes at sea at the start of a multi-period run (see :attr:`at_sea_cap`)."""
+    plan: dict[str, np.ndarray] = field(default_factory=dict)
+    """No foresight: the solution (supply, unmet, withdraw, inject, level; each × periods) of
+    the scenario without its unforeseen disruptions, which the periods before the first of them
+    follow (``bound_arrays``); empty when there is no such event."""
+    at_sea_value: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """USD per unit delivered of a cargo at sea at the start: the steady state's marginal cost
+    at the link's start node plus the link's cost, so that the horizon pays for what it
+    receives as the one-period run does (0 where unknown)."""
+
+    @property
+    def at_sea_price(self) -> np.ndarray:
+        """Cost per unit of ``at_sea[l]`` (links,): lag_l · at_sea_value_l, as one unit loaded in
+        a period before the horizon delivers lag_l units over the first periods."""
+        L = len(self.link_ids)
+        if len(self.at_sea_value) != L:
+            return np.zeros(L)
+        return self.lag * self.at_sea_value
+
     balance_keys: list[tuple[str, str]] = field(default_factory=list)
     capped_nodes: list[int] = field(default_factory=list)
     """Nodes with a throughput limit and at least one link in (rows of ``throughput``)."""
@@ -230,6 +252,15 @@ class ModelData:
         lag = self.lag
         k = np.floor(lag).astype(np.int64)
         return k, lag - k
+
+    @property
+    def at_sea_cap(self) -> np.ndarray:
+        """Upper bound of ``at_sea[l]`` (links × 1), units per period: the steady-state loading
+        of a period, at_sea_rate_l · d_1, on links with a voyage time (0 elsewhere)."""
+        L = len(self.link_ids)
+        if self.periods == 1 or len(self.at_sea_rate) != L:
+            return np.zeros((L, 1))
+        return np.where(self.lag > 0, self.at_sea_rate * float(self.d[0]), 0.0)[:, None]
 
     def arrival_shifts(self) -> list[list[tuple[int, float]]]:
         """For every link, how flow[l, ·] arrives at its end: (shift, weight) pairs, the

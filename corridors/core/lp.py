@@ -33,7 +33,9 @@ MONEY_SCALE = 1.0e-6  # USD -> million USD inside the model
 
 #: Column families, in the order their columns are laid out in the LP (each row-major over
 #: (index, period)).
-FAMILIES = ("flow", "supply", "unmet", "withdraw", "inject", "level")
+FAMILIES = ("flow", "supply", "unmet", "withdraw", "inject", "level", "at_sea")
+#: Families with one column per index, not one per period: ``at_sea[l]``.
+TIMELESS = ("at_sea",)
 
 
 @dataclass
@@ -95,7 +97,8 @@ class LinearProgram:
 def _columns(data: ModelData) -> dict[str, np.ndarray]:
     """Column index of every variable: flow[l,t] (units of c_l), supply[s,t] (s a supply step),
     unmet[u,t] (u a shortfall step of a demand: restraint, then rationing blocks),
-    withdraw[j,t], inject[j,t], level[j,t], all non-negative."""
+    withdraw[j,t], inject[j,t], level[j,t], and at_sea[l] (one column per link: the loading of
+    a period before the horizon, whose cargoes arrive in its first periods), all non-negative."""
     T = data.periods
     sizes = {
         "flow": len(data.link_ids),
@@ -104,13 +107,14 @@ def _columns(data: ModelData) -> dict[str, np.ndarray]:
         "withdraw": len(data.storage),
         "inject": len(data.storage),
         "level": len(data.storage),
+        "at_sea": len(data.link_ids),
     }
     col: dict[str, np.ndarray] = {}
     offset = 0
     for name in FAMILIES:
-        n = sizes[name]
-        col[name] = offset + np.arange(n * T, dtype=np.int64).reshape(n, T)
-        offset += n * T
+        n, width = sizes[name], 1 if name in TIMELESS else T
+        col[name] = offset + np.arange(n * width, dtype=np.int64).reshape(n, width)
+        offset += n * width
     return col
 
 
@@ -145,8 +149,9 @@ def arrivals(
 
     with lag_l = transit_days_l / period_days, k_l = ⌊lag_l⌋, f_l = lag_l − k_l (a cargo
     arrives lag_l periods after it is loaded, spread over the periods its arrival falls in),
-    and flow[l, t'] = flow[l, 1] for any t' before the horizon (cargoes at sea at the start are
-    the steady state of the first period). No lag in a one-period run or off the sea
+    and flow[l, t'] = at_sea[l] for any t' before the horizon: the cargoes at sea at the start,
+    a period's loading of the steady state before the horizon at most
+    (``ModelData.at_sea_cap``), already paid for. No lag in a one-period run or off the sea
     (``ModelData.lag``): arrival[l,t] = flow[l,t].
     """
     T = data.periods
@@ -156,13 +161,18 @@ def arrivals(
     t = np.arange(T)
     r = (rows.astype(np.int64)[:, None] * T + t).ravel()
     v = np.broadcast_to(np.asarray(vals, dtype=float).reshape(-1, 1), (len(links), 1))
-    src = np.clip(t[None, :] - k[:, None], 0, None)
-    take = np.take_along_axis(cols, src, axis=1)
+    pre = col["at_sea"][links]  # (links, 1): the loading before the horizon
+    shifted = t[None, :] - k[:, None]
+    take = np.where(shifted < 0, pre, np.take_along_axis(cols, np.clip(shifted, 0, None), axis=1))
     parts = [(r, take.ravel(), np.broadcast_to(v * (1.0 - f)[:, None], take.shape).ravel())]
     late = np.flatnonzero(f > 0)
     if late.size:
-        src1 = np.clip(t[None, :] - k[late, None] - 1, 0, None)
-        take1 = np.take_along_axis(cols[late], src1, axis=1)
+        shifted1 = t[None, :] - k[late, None] - 1
+        take1 = np.where(
+            shifted1 < 0,
+            pre[late],
+            np.take_along_axis(cols[late], np.clip(shifted1, 0, None), axis=1),
+        )
         r1 = (rows.astype(np.int64)[late, None] * T + t).ravel()
         w1 = np.broadcast_to(v[late] * f[late, None], take1.shape).ravel()
         parts.append((r1, take1.ravel(), w1))
@@ -262,8 +272,12 @@ def _objective(data: ModelData, col: dict[str, np.ndarray], num_col: int) -> np.
     """Cost vector c of the objective, million USD, discounted to the start of the horizon:
 
         min Σ_t δ_t [ Σ_s price_s·supply[s,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
-                      + Σ_u cost_u·unmet[u,t] + Σ_j release_j·withdraw[j,t] ] + P
+                      + Σ_u cost_u·unmet[u,t] + Σ_j release_j·withdraw[j,t] ]
+            + δ_1 Σ_l lag_l·value_l·at_sea[l] + P
                       (u: restraint steps and rationing blocks)
+
+    with value_l the steady state's cost of a unit delivered by link l (``ModelData.
+    at_sea_value``: what the cargoes at sea at the start cost, as a one-period run pays them),
 
     with price_s = 0 on a take-or-pay step (``contract``), whose payment is the constant
     P = :meth:`ModelData.contract_payment` (the objective's constant; it depends on the
@@ -284,6 +298,7 @@ def _objective(data: ModelData, col: dict[str, np.ndarray], num_col: int) -> np.
     c[col["unmet"]] = dis * short[:, None]
     release = np.array([j.release_price for j in data.storage], dtype=float)
     c[col["withdraw"]] = dis * release[:, None]
+    c[col["at_sea"]] = dis[:, :1] * data.at_sea_price[:, None]
     return c
 
 
@@ -374,7 +389,8 @@ def _static(data: ModelData) -> dict[str, np.ndarray]:
 
 
 def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
-    """Upper bounds per variable family for an availability (inf = unbounded).
+    """Bounds per variable family for an availability: ``b[name]`` upper (inf = unbounded),
+    ``b[name + "_lb"]`` lower.
 
     flow[l,t]     ≤ cap_l · a_l,t · d_t      (unlimited links: 0 when a_l,t = 0)
     supply[s,t]   ∈ [min_s·d_t, max_s · a_e(s),t · d_t]   (a step s of supply entry e(s))
@@ -382,11 +398,21 @@ def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
     withdraw[j,t] ≤ rate_out_j · a_n(j),t · d_t   (0 for t < release_from: no foresight)
     inject[j,t]   ≤ rate_in_j · d_t
     level[j,t]    ≤ capacity_j
+    at_sea[l]     ≤ at_sea_rate_l · d_1   (cargoes at sea at the start, ``ModelData.at_sea_cap``)
     node limit    = cap_n · a_n,t · d_t
     offset        = P(a)   the take-or-pay payment (:meth:`ModelData.contract_payment`)
 
-    ``avail.release_from`` is the start of the run's first unforeseen event: stocks cannot
-    be drawn before it (:func:`corridors.core.availability.availability`).
+    ``avail.release_from`` is the start of the run's first unforeseen event (:func:`corridors.
+    core.availability.availability`). No foresight: before it, stocks cannot be drawn, and when
+    the model holds the plan made without the unforeseen events (``ModelData.plan``, set by
+    :func:`corridors.core.session.prepare`), supply, unmet demand and storage follow that plan:
+
+        x[t] = plan_x[t]   for t < release_from,  x in unmet, withdraw, inject, level
+        supply[s,t] ≤ plan_supply[s,t]
+
+    (nothing is bought ahead; a purchase may fall short of the plan, as a cargo that could only
+    sail into the closed strait is not loaded; flows stay free: a ship can still be routed round
+    an event it could not foresee, an approximation of a diversion at sea).
     """
     st = _static(data)
     d = data.d[None, :]
@@ -402,14 +428,28 @@ def bound_arrays(data: ModelData, avail: Availability) -> dict[str, np.ndarray]:
         wd[:, : avail.release_from] = 0.0
     inj = st["inj"] * d
     lvl = st["lvl"]
+    upper = {"supply": supply_ub, "unmet": unmet_ub, "withdraw": wd, "inject": inj, "level": lvl}
+    lower = {name: np.zeros_like(v) for name, v in upper.items()}
+    lower["supply"] = supply_lb
+    t0 = avail.release_from
+    if data.plan and t0 > 0:
+        for name, planned in data.plan.items():
+            fixed = np.minimum(np.maximum(planned[:, :t0], 0.0), upper[name][:, :t0])
+            upper[name] = upper[name].copy()
+            upper[name][:, :t0] = fixed
+            lower[name] = lower[name].copy()
+            # a purchase may fall short of the plan (a cargo that could only head into the
+            # closed strait is not loaded), never exceed it; the rest follows the plan exactly
+            lower[name][:, :t0] = (
+                np.minimum(lower[name][:, :t0], fixed) if name == "supply" else fixed
+            )
     return {
         "flow": flow_ub,
-        "supply": supply_ub,
-        "supply_lb": supply_lb,
-        "unmet": unmet_ub,
-        "withdraw": wd,
-        "inject": inj,
-        "level": lvl,
+        **upper,
+        **{f"{name}_lb": v for name, v in lower.items()},
+        "flow_lb": np.zeros_like(flow_ub),
+        "at_sea": data.at_sea_cap,
+        "at_sea_lb": np.zeros_like(data.at_sea_cap),
         "node_limit": node_limit,
         "offset": np.array(MONEY_SCALE * data.contract_payment(avail.supply)),
     }

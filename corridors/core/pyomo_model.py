@@ -42,14 +42,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from corridors.core.data import ModelData
-from corridors.core.lp import FAMILIES, MONEY_SCALE, by_column
+from corridors.core.lp import FAMILIES, MONEY_SCALE, TIMELESS, by_column
 from corridors.errors import CorridorsError
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
 
 Key = tuple[Any, ...]
-Term = tuple[list[Any], int, float, int]
+Term = tuple[list[Any], int, float, int, Any]
+"""(variables, base, coefficient, shift, pre-horizon variable or None)."""
 """(a family's variables in LP order, position i·T, coefficient, shift k): the term of period
 t is ``coefficient · variables[i·T + max(t − k, 0)]`` (k > 0: a cargo loaded k periods
 earlier, the first period's flow before the horizon)."""
@@ -70,6 +71,7 @@ def index_keys(data: ModelData) -> dict[str, list[Key]]:
         "withdraw": storage,
         "inject": storage,
         "level": storage,
+        "at_sea": [(lid,) for lid in data.link_ids],
     }
 
 
@@ -79,14 +81,23 @@ def column_keys(data: ModelData) -> dict[str, list[Key]]:
     ``getattr(m, name)[(*index_keys(data)[name][i], t + 1)]``."""
     periods = range(1, data.periods + 1)
     keys = index_keys(data)
-    out = {name: [(*k, t) for k in keys[name] for t in periods] for name in FAMILIES[1:]}
-    return {"flow": list(itertools.product(data.link_ids, periods)), **out}
+    out = {
+        name: [(*k, t) for k in keys[name] for t in periods]
+        for name in FAMILIES[1:]
+        if name not in TIMELESS
+    }
+    timeless = {name: [k[0] if len(k) == 1 else k for k in keys[name]] for name in TIMELESS}
+    return {"flow": list(itertools.product(data.link_ids, periods)), **out, **timeless}
 
 
 def variable(m: pyo.ConcreteModel, data: ModelData, family: str, i: int, t: int) -> Any:
     """The Pyomo variable of family ``family`` at LP position ``i`` and period index ``t``
-    (0-based, as in the LP arrays; the Pyomo model numbers periods from 1)."""
-    return getattr(m, family)[(*index_keys(data)[family][i], t + 1)]
+    (0-based, as in the LP arrays; the Pyomo model numbers periods from 1; ``t`` is ignored for
+    a family without periods, ``at_sea``)."""
+    key = index_keys(data)[family][i]
+    if family in TIMELESS:
+        return getattr(m, family)[key[0] if len(key) == 1 else key]
+    return getattr(m, family)[(*key, t + 1)]
 
 
 # --------------------------------------------------------------------------- building
@@ -115,9 +126,10 @@ def _variables(m: pyo.ConcreteModel, data: ModelData) -> dict[str, list[Any]]:
     m.withdraw = pyo.Var(m.J, m.T, domain=nonneg, doc="units per period")
     m.inject = pyo.Var(m.J, m.T, domain=nonneg, doc="units per period")
     m.level = pyo.Var(m.J, m.T, domain=nonneg, doc="units at the end of the period")
+    m.at_sea = pyo.Var(m.L, domain=nonneg, doc="units loaded in a period before the horizon")
     xs = {name: list(getattr(m, name).values()) for name in FAMILIES}
     for name in FAMILIES:
-        assert len(xs[name]) == len(keys[name]) * data.periods
+        assert len(xs[name]) == len(keys[name]) * (1 if name in TIMELESS else data.periods)
     return xs
 
 
@@ -131,15 +143,20 @@ def _rows(index: list[Key], terms: dict[Key, list[Term]], T: int) -> dict[Key, A
     out: dict[Key, Any] = {}
     for key in index:
         acc: dict[tuple[int, int, int], list[Any]] = {}
-        for xs, base, coef, shift in terms.get(key, ()):
-            slot = acc.setdefault((id(xs), base, shift), [xs, base, 0.0, shift])
+        for xs, base, coef, shift, pre in terms.get(key, ()):
+            slot = acc.setdefault((id(xs), base, shift), [xs, base, 0.0, shift, pre])
             slot[2] += coef
-        ones = [(xs, base, k) for xs, base, c, k in acc.values() if c == 1.0]
-        other = [(xs, base, c, k) for xs, base, c, k in acc.values() if c not in (0.0, 1.0)]
+        ones = [(xs, base, k, p) for xs, base, c, k, p in acc.values() if c == 1.0]
+        other = [(xs, base, c, k, p) for xs, base, c, k, p in acc.values() if c not in (0.0, 1.0)]
+
+        def at(xs: list[Any], base: int, k: int, pre: Any, t: int) -> Any:
+            # before the horizon: the term's own pre-horizon variable (at_sea[l]), if any
+            return pre if t - k < 0 and pre is not None else xs[base + max(t - k, 0)]
+
         for t in range(T):
-            args = [xs[base + max(t - k, 0)] for xs, base, k in ones]
+            args = [at(xs, base, k, p, t) for xs, base, k, p in ones]
             args.extend(
-                MonomialTermExpression((c, xs[base + max(t - k, 0)])) for xs, base, c, k in other
+                MonomialTermExpression((c, at(xs, base, k, p, t))) for xs, base, c, k, p in other
             )
             out[(*key, t + 1)] = LinearExpression(args)
     return out
@@ -165,19 +182,21 @@ def add_balance(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]])
 
     T = data.periods
     terms: dict[Key, list[Term]] = defaultdict(list)
-    flow = xs["flow"]
+    flow, pre = xs["flow"], xs["at_sea"]
     shifts = data.arrival_shifts()
     for i, factor in enumerate(data.link_factor.tolist()):
         for shift, w in shifts[i]:
-            terms[(data.link_to[i], data.link_out[i])].append((flow, i * T, factor * w, shift))
-        terms[(data.link_from[i], data.link_com[i])].append((flow, i * T, -1.0, 0))
+            terms[(data.link_to[i], data.link_out[i])].append(
+                (flow, i * T, factor * w, shift, pre[i])
+            )
+        terms[(data.link_from[i], data.link_com[i])].append((flow, i * T, -1.0, 0, None))
     for i, s in enumerate(data.supply):
-        terms[(s.node, s.commodity)].append((xs["supply"], i * T, 1.0, 0))
+        terms[(s.node, s.commodity)].append((xs["supply"], i * T, 1.0, 0, None))
     for i, u in enumerate(data.unmet):
-        terms[(u.node, u.commodity)].append((xs["unmet"], i * T, 1.0, 0))
+        terms[(u.node, u.commodity)].append((xs["unmet"], i * T, 1.0, 0, None))
     for i, j in enumerate(data.storage):
-        terms[(j.node, j.commodity)].append((xs["withdraw"], i * T, 1.0, 0))
-        terms[(j.node, j.commodity)].append((xs["inject"], i * T, -1.0, 0))
+        terms[(j.node, j.commodity)].append((xs["withdraw"], i * T, 1.0, 0, None))
+        terms[(j.node, j.commodity)].append((xs["inject"], i * T, -1.0, 0, None))
     demand: dict[Key, float] = defaultdict(float)
     for k in data.demand:
         demand[(k.node, k.commodity)] += k.amount
@@ -208,7 +227,7 @@ def add_throughput(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any
     for i, (to, c) in enumerate(zip(data.link_to, data.link_com, strict=True)):
         if to in capped:
             for shift, w in shifts[i]:
-                terms[(to,)].append((xs["flow"], i * T, data.pj[c] * w, shift))
+                terms[(to,)].append((xs["flow"], i * T, data.pj[c] * w, shift, xs["at_sea"][i]))
     body = _rows([(n,) for n in m.N_cap], terms, T)
     m.node_limit = pyo.Param(m.N_cap, m.T, mutable=True, initialize=0.0, doc="PJ per period")
     m.throughput = pyo.Constraint(
@@ -258,7 +277,11 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]
 
         min Σ_t δ_t [ Σ_(n,c,tr) price[n,c,tr]·supply[n,c,tr,t] + Σ_l (cost_l + p_CO2·e_l)·flow[l,t]
                       + Σ_(n,c,u) cost_(n,c,u)·unmet[n,c,u,t] + Σ_(n,c) release[n,c]·withdraw[n,c,t] ]
-          + P     (u: restraint, rationing blocks)
+          + δ_1 Σ_l lag_l·value_l·at_sea[l] + P     (u: restraint, rationing blocks)
+
+    with value_l what a unit delivered by link l cost in the steady state before the horizon
+    (``ModelData.at_sea_value``: the cargoes at sea at the start are paid for as a one-period
+    run pays them);
 
     with price 0 on a take-or-pay step (tranche ``contract``): its payment is the constant
     P (``ModelData.contract_payment``), paid whether the gas is taken or not;
@@ -287,6 +310,10 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData, xs: dict[str, list[Any]
         coefs.extend(c[paid].tolist())
         x = xs[name]
         xv.extend(x[j] for j in paid.tolist())
+    c = data.at_sea_price * float(dis[0, 0])
+    for j in np.flatnonzero(c).tolist():
+        coefs.append(float(c[j]))
+        xv.append(xs["at_sea"][j])
     # P, million USD: set with the bounds (set_pyomo_bounds), as it depends on the suppliers
     m.contract_payment = pyo.Param(initialize=MONEY_SCALE * data.contract_payment(), mutable=True)
     m.objective = pyo.Objective(
@@ -344,11 +371,12 @@ def set_pyomo_bounds(
             xs = list(getattr(m, name).values())
             for i, ub in zip(at, ubs, strict=True):
                 xs[i].setub(None if ub == np.inf else ub)
-    at, lbs = changed("supply_lb")
-    if at:
-        xs = list(m.supply.values())
-        for i, lb in zip(at, lbs, strict=True):
-            xs[i].setlb(lb)
+    for name in FAMILIES:
+        at, lbs = changed(f"{name}_lb")
+        if at:
+            xs = list(getattr(m, name).values())
+            for i, lb in zip(at, lbs, strict=True):
+                xs[i].setlb(lb)
     at, limits = changed("node_limit")
     if at:
         ps = list(m.node_limit.values())
@@ -520,7 +548,8 @@ def _compile(m: pyo.ConcreteModel, data: ModelData) -> StandardForm:
     col: dict[str, np.ndarray] = {}
     for name in FAMILIES:
         xs = in_order(getattr(m, name), keys[name])
-        col[name] = len(own) + np.arange(len(xs), dtype=np.int64).reshape(-1, data.periods)
+        width = 1 if name in TIMELESS else data.periods
+        col[name] = len(own) + np.arange(len(xs), dtype=np.int64).reshape(-1, width)
         own.extend(xs)
     fixed = next((v for v in own if v.fixed), None)
     if fixed is not None:

@@ -1,6 +1,7 @@
 """Results as tidy pandas tables.
 
-Quantities are per period in commodity units; money is USD. A :class:`Result` is made only
+Quantities are per period in commodity units (each table's ``unit`` column; ``period_days``
+gives the period's length); money is USD. A :class:`Result` is made only
 from a solver outcome; when the status is not optimal the tables hold whatever solution HiGHS
 had (possibly none) and ``status`` says so — a non-optimal result is never labelled optimal.
 """
@@ -20,6 +21,7 @@ from corridors.core.solve import Solution
 from corridors.core.status import Status
 from corridors.io.network import Network
 from corridors.io.schema import Scenario
+from corridors.units import DAYS_PER_YEAR
 
 TOL = 1e-7
 
@@ -41,6 +43,8 @@ class Result:
     cost_breakdown: dict[str, float]
     timings: dict[str, float] = field(default_factory=dict)
     solver: dict[str, Any] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    """What each disruption event removed (``corridors.analysis.event_effect``), when measured."""
 
     @property
     def is_ok(self) -> bool:
@@ -79,6 +83,8 @@ def make_result(
     links = network.links
 
     cap = b["flow"]
+    units = {c: v.unit for c, v in scenario.commodities.items()}
+    days = np.asarray(data.d, dtype=float) * DAYS_PER_YEAR  # each period's length, days
     flows = pd.DataFrame(
         {
             "link": np.repeat(data.link_ids, T),
@@ -88,7 +94,12 @@ def make_result(
             "period": np.tile(periods, L),
             "flow": _clean(sol.flow).ravel(),
             "capacity": np.where(np.isinf(cap), np.nan, cap).ravel(),
+            "unit": np.repeat([units[c] for c in data.link_com], T),
+            "period_days": np.tile(days, L),
+            # the bound as a rate per 365-day year, as capacities are given in the data
+            "capacity_per_year": np.where(np.isinf(cap), np.nan, cap / data.d[None, :]).ravel(),
             "output_commodity": np.repeat(data.link_out, T),
+            "output_unit": np.repeat([units[c] for c in data.link_out], T),
             "delivered": (_clean(sol.flow) * data.link_factor[:, None]).ravel(),
             "mode": np.repeat(links["mode"].to_numpy(), T),
             "corridor": np.repeat(links["corridor"].to_numpy(), T),
@@ -96,7 +107,9 @@ def make_result(
             "cost_usd": (_clean(sol.flow) * data.link_cost[:, None]).ravel(),
             "emissions_t": (_clean(sol.flow) * data.link_emis[:, None]).ravel(),
             "transit_days": np.repeat(data.link_days, T) if len(data.link_days) else 0.0,
-            "arrived": (arrived(data, _clean(sol.flow)) * data.link_factor[:, None]).ravel(),
+            "arrived": (
+                arrived(data, _clean(sol.flow), sol.at_sea) * data.link_factor[:, None]
+            ).ravel(),
         }
     )
     if sol.flow_reduced_cost is not None:
@@ -127,6 +140,8 @@ def make_result(
             "unmet": by_demand.ravel(),
             "restraint": restrained.ravel(),
             "shortage": (by_demand - restrained).ravel(),
+            "unit": np.repeat([units[k.commodity] for k in dem], T),
+            "period_days": np.tile(days, len(dem)),
         }
     )
     countries = network.nodes["country"]
@@ -140,6 +155,8 @@ def make_result(
             "period": np.tile(periods, len(sup)),
             "supplied": _clean(sol.supply).ravel(),
             "available": b["supply"].ravel(),
+            "unit": np.repeat([units[s.commodity] for s in sup], T),
+            "period_days": np.tile(days, len(sup)),
             "price": np.repeat([s.price for s in sup], T),
         }
     )
@@ -161,6 +178,8 @@ def make_result(
             "level": _clean(sol.level).ravel(),
             "withdrawal": _clean(sol.withdraw).ravel(),
             "injection": _clean(sol.inject).ravel(),
+            "unit": np.repeat([units[j.commodity] for j in st], T),
+            "period_days": np.tile(days, len(st)),
         }
     )
     keys = data.balance_keys
@@ -170,19 +189,26 @@ def make_result(
             "commodity": np.repeat([k[1] for k in keys], T),
             "period": np.tile(periods, len(keys)),
             "marginal_cost": (sol.balance_dual.ravel() if sol.balance_dual is not None else np.nan),
+            "unit": np.repeat([units[k[1]] for k in keys], T),  # marginal_cost: USD per unit
+            "period_days": np.tile(days, len(keys)),
         }
     )
-    cols = ["period", "flow", "capacity", "shadow_price", "degenerate"]
-    binding = flows.loc[flows["shadow_price"] > TOL, ["link", *cols]]
-    binding = binding.rename(columns={"link": "element"}).assign(kind="link", unit="USD per unit")
+    # flow and capacity in quantity_unit per period of period_days; unit: the shadow price's
+    cols = ["period", "period_days", "flow", "capacity", "quantity_unit", "shadow_price",
+            "degenerate"]  # fmt: skip
+    binding = flows.loc[flows["shadow_price"] > TOL].rename(
+        columns={"link": "element", "unit": "quantity_unit"}
+    )[["element", *cols]]
+    binding = binding.assign(kind="link", unit="USD per " + binding["quantity_unit"])
     limits = supply.loc[supply["shadow_price"] > TOL]
     if len(limits):
         limits = limits.assign(
             element=limits["node"] + ":" + limits["tranche"],
             flow=limits["supplied"],
             capacity=limits["available"],
+            quantity_unit=limits["unit"],
             kind="supply",
-            unit="USD per unit",
+            unit="USD per " + limits["unit"],
         )[["element", *cols, "kind", "unit"]]
         binding = pd.concat([binding, limits], ignore_index=True)
     if sol.throughput_dual is not None and len(data.capped_nodes):
@@ -190,8 +216,10 @@ def make_result(
             {
                 "element": data.node_ids[i],
                 "period": t + 1,
+                "period_days": float(days[t]),
                 "flow": np.nan,
                 "capacity": float(b["node_limit"][i, t]),
+                "quantity_unit": "PJ",
                 "shadow_price": -float(sol.throughput_dual[r, t]),
                 "degenerate": False,  # not ranged (a row limit)
                 "kind": "node",
@@ -217,6 +245,9 @@ def make_result(
         "restraint": float(paid[is_restraint].sum()),
         "shortage": float(paid[~is_restraint].sum()),
     }
+    if sol.at_sea is not None and data.at_sea_price.any():  # multi-period runs with voyages
+        # the cargoes at sea at the start, paid as the steady state paid them (δ_1)
+        cost["at_sea"] = float(np.nansum(sol.at_sea[:, 0] * data.at_sea_price) * data.discount[0])
     if any(s.tranche == CONTRACT_TRANCHE for s in sup):  # only then, so others keep their keys
         cost["take_or_pay"] = data.contract_payment(avail.supply)
     release = np.array([j.release_price for j in st], dtype=float).reshape(-1, 1)
@@ -238,19 +269,24 @@ def make_result(
     )
 
 
-def arrived(data: ModelData, flow: np.ndarray) -> np.ndarray:
+def arrived(data: ModelData, flow: np.ndarray, at_sea: np.ndarray | None = None) -> np.ndarray:
     """What reaches each link's end in each period (links × periods, units of c_l): the
     arrival of :func:`corridors.core.lp.arrivals`, (1 − f)·flow[l, t−k] + f·flow[l, t−k−1]
-    with the first period's flow before the horizon; the flow itself without a lag."""
+    with ``at_sea[l]`` (the loading of a period before the horizon; 0 if not given) for a
+    period before the first; the flow itself without a lag."""
     if not data.lag.any() or flow.ndim != 2:
         return flow
     T = flow.shape[1]
     k_all, f_all = data.lag_parts
     k, f = k_all[:, None], f_all[:, None]
     t = np.arange(T)[None, :]
-    now = np.take_along_axis(flow, np.clip(t - k, 0, None), axis=1)
-    before = np.take_along_axis(flow, np.clip(t - k - 1, 0, None), axis=1)
-    return (1.0 - f) * now + f * before
+    pre = np.zeros((flow.shape[0], 1)) if at_sea is None else np.nan_to_num(at_sea)
+
+    def loaded(shift: np.ndarray) -> np.ndarray:
+        src = t - shift
+        return np.where(src < 0, pre, np.take_along_axis(flow, np.clip(src, 0, None), axis=1))
+
+    return (1.0 - f) * loaded(k) + f * loaded(k + 1)
 
 
 def _degenerate(sol: Solution, family: str, shape: tuple[int, int]) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 from corridors.core.availability import Availability, TargetResolver, availability
 from corridors.core.check import assert_invariants, checking_enabled
 from corridors.core.data import ModelData, model_data
-from corridors.core.model import BuiltModel, build_model
+from corridors.core.model import BuiltModel, build_model, set_bounds
 from corridors.core.policy import PolicyModel, add_policy
 from corridors.core.results import Result, make_result
 from corridors.core.solve import Runner
@@ -114,12 +114,16 @@ def prepare(
     t1 = time.perf_counter()
     say(f"building model ({len(network.links)} links, {scenario.horizon.periods} periods)")
     data = model_data(scenario, network)
+    if data.periods > 1 and data.lag.any():
+        data.at_sea_rate, data.at_sea_value = steady_state_loading(scenario, network)
     built = build_model(data, avail)
     policy = add_policy(scenario, network, built)
     if extra is None:
         runner = make_runner(built, scenario.solver, scenario)
+        prep = Prepared(scenario, network, data, resolver, avail, built, runner, timings, policy)
+        plan_before_events(prep, say)
         timings["build_s"] = time.perf_counter() - t1
-        return Prepared(scenario, network, data, resolver, avail, built, runner, timings, policy)
+        return prep
     if scenario.solver.interface == "direct":
         raise CorridorsError(
             Problem(
@@ -138,8 +142,70 @@ def prepare(
     extra(prep.pyomo, prep)
     # HiGHS: the Pyomo model exists, so it is loaded through Pyomo (interface auto)
     prep.runner = make_runner(built, scenario.solver, scenario)
+    plan_before_events(prep, say)
     timings["build_s"] = time.perf_counter() - t1
     return prep
+
+
+#: The families that follow the plan before the first unforeseen event (``ModelData.plan``).
+PLANNED = ("supply", "unmet", "withdraw", "inject", "level")
+
+
+def plan_before_events(prep: Prepared, say: Progress) -> None:
+    """No foresight in a multi-period run whose first unforeseen event starts after the first
+    period: solve the built model once without the unforeseen events (the plan everybody
+    followed before it; foreseen events stay) and keep its supply, unmet demand and storage
+    decisions as ``ModelData.plan``, which the periods before the event then follow (supply at
+    most as planned)
+    (:func:`corridors.core.lp.bound_arrays`); in the plan too, stocks are not drawn before the
+    event. The same model, other bounds: nothing is rebuilt.
+    Without a plan (no optimum without the events) only stock withdrawals are held back."""
+    s, data = prep.scenario, prep.data
+    if data.periods == 1 or prep.availability.release_from == 0:
+        return
+    say("planning the periods before the first unforeseen event")
+    without = s.with_updates(
+        disruptions=[d for d in s.disruptions if d.foreseen or d.probability is not None]
+    )
+    before = availability(without, prep.network, TargetResolver(without, prep.network))
+    before.release_from = prep.availability.release_from  # strategic stocks wait in the plan too
+    sol = prep.runner.solve(before)
+    if sol.has_solution:
+        data.plan = {name: np.nan_to_num(getattr(sol, name)) for name in PLANNED}
+    b = set_bounds(prep.built, prep.availability)
+    if isinstance(prep.runner, Runner):  # HiGHS holds the bounds it solved with last
+        prep.runner.load_bounds(b)
+
+
+def steady_state_loading(scenario: Scenario, network: Network) -> tuple[np.ndarray, np.ndarray]:
+    """The steady state before a multi-period horizon: the one-period optimum of the scenario
+    over a year, without its disruptions (and without a policy block). Returns, per link, the
+    units per year loaded (``ModelData.at_sea_rate``: its cargoes are those at sea when the
+    horizon starts) and the cost of a unit it delivers (``ModelData.at_sea_value``: the
+    marginal cost at the link's start plus the link's own cost); zeros if that model has no
+    optimum."""
+    from corridors.io.schema import Horizon
+
+    year = scenario.with_updates(
+        horizon=Horizon(periods=1, period_days=365.0, start=scenario.horizon.start),
+        disruptions=[],
+    )
+    resolver = TargetResolver(year, network)
+    data = model_data(year, network)
+    sol = Runner(build_model(data, availability(year, network, resolver))).solve()
+    L = len(data.link_ids)
+    if not sol.has_solution or sol.balance_dual is None:
+        return np.zeros(L), np.zeros(L)
+    row = {key: i for i, key in enumerate(data.balance_keys)}
+    start = np.array(
+        [
+            sol.balance_dual[row[(n, c)], 0] if (n, c) in row else 0.0
+            for n, c in zip(data.link_from, data.link_com, strict=True)
+        ]
+    )
+    own = data.link_cost + data.carbon_price * data.link_emis
+    value = np.maximum(np.nan_to_num(start), 0.0) + own
+    return np.nan_to_num(sol.flow[:, 0]), value
 
 
 def solve_model(

@@ -54,10 +54,39 @@ class Solution:
     has_solution: bool = True
     extra: dict[str, float] = field(default_factory=dict)
     supply_reduced_cost: np.ndarray | None = None  # USD per unit, (supply steps, T)
+    at_sea: np.ndarray | None = None  # units loaded per period before the horizon, (L, 1)
     degenerate: dict[str, np.ndarray] = field(default_factory=dict)
     """Per family (``flow``, ``supply``): True where a column sits at its upper bound with a
     shadow price that does not hold for a single extra unit (HiGHS bound ranging: the
     objective stays the same when the bound rises), i.e. a degenerate dual."""
+
+
+#: Answers that end a solve; anything else is a numerical failure worth another attempt.
+SETTLED = ("kOptimal", "kInfeasible", "kUnbounded", "kUnboundedOrInfeasible",
+           "kTimeLimit", "kIterationLimit", "kInterrupt")  # fmt: skip
+
+
+def run_robustly(h: highspy.Highs, method: str = "simplex") -> list[str]:
+    """Run HiGHS; if dual simplex stops on numerical trouble (status not set, e.g. "excessive
+    primal values" after its cost perturbation on the lagged weekly LPs), run again without cost
+    perturbation, then with the interior point method (with crossover, so a basis remains for
+    warm starts). Returns what it took beyond the first run (empty if nothing)."""
+    retries: list[str] = []
+    h.run()
+    if method != "simplex" or h.getModelStatus().name in SETTLED:
+        return retries
+    retries.append("no cost perturbation")
+    h.setOptionValue("dual_simplex_cost_perturbation_multiplier", 0.0)
+    h.run()
+    h.setOptionValue("dual_simplex_cost_perturbation_multiplier", 1.0)
+    if h.getModelStatus().name in SETTLED:
+        return retries
+    retries.append("interior point")
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "on")
+    h.run()
+    h.setOptionValue("solver", method)
+    return retries
 
 
 def quiet_highs() -> highspy.Highs:
@@ -287,12 +316,6 @@ class Runner:
         """The order in which :meth:`_layout` lays column bounds out, and their columns."""
         self.capped_nodes = self.built.data.capped_nodes
         self._col_names = [n for n in FAMILIES if self.col[n].size]
-        self._supply_slice = None
-        start = 0
-        for n in self._col_names:
-            if n == "supply":
-                self._supply_slice = slice(start, start + self.col[n].size)
-            start += self.col[n].size
         self._col_index = (
             np.concatenate([self.col[n].ravel() for n in self._col_names]).astype(np.int32)
             if self._col_names
@@ -324,7 +347,7 @@ class Runner:
             self._load_pyomo()
         self._apply(b)
         t0 = time.perf_counter()
-        self.highs.run()
+        self._run()
         return self._read(time.perf_counter() - t0)
 
     def resolve(self, avail: Availability, duals: bool = True) -> Solution:
@@ -336,21 +359,27 @@ class Runner:
         """
         self._apply(bound_arrays(self.built.data, avail))
         t0 = time.perf_counter()
-        self.highs.run()
+        self._run()
         return self._read(time.perf_counter() - t0, duals=duals)
+
+    def _run(self) -> None:
+        """Run HiGHS, retrying on numerical trouble (:func:`run_robustly`)."""
+        self.retries = run_robustly(self.highs, self.method)
 
     def _layout(self, b: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Column lower/upper bounds and throughput row limits in HiGHS order."""
         ub = np.concatenate([np.zeros(0), *(b[name].ravel() for name in self._col_names)])
         if highspy.kHighsInf != np.inf:
             ub[np.isinf(ub)] = highspy.kHighsInf
-        lb = np.zeros_like(ub)  # only supplies have lower bounds
-        if self._supply_slice is not None:
-            lb[self._supply_slice] = b["supply_lb"].ravel()
+        lb = np.concatenate([np.zeros(0), *(b[f"{n}_lb"].ravel() for n in self._col_names)])
         rows = (
             b["node_limit"][self.capped_nodes].ravel() if self.row_throughput.size else np.zeros(0)
         )
         return lb, ub, rows
+
+    def load_bounds(self, b: dict[str, np.ndarray]) -> None:
+        """Set these bounds (from ``bound_arrays``) on HiGHS without solving."""
+        self._apply(b)
 
     def _apply(self, b: dict[str, np.ndarray]) -> None:
         """Set HiGHS column/row bounds to ``b`` (arrays from ``bound_arrays``), changes only."""
@@ -418,10 +447,12 @@ class Runner:
             throughput_dual=_at(y, self.row_throughput) * scale if y is not None else None,
             flow_reduced_cost=rc[self.col["flow"]] * scale if rc is not None else None,
             supply_reduced_cost=take("supply", rc) * scale if rc is not None else None,
+            at_sea=take("at_sea", x),
             degenerate=degenerate,
             seconds=seconds,
             iterations=int(info.simplex_iteration_count) + max(int(info.ipm_iteration_count), 0),
-            method=self.method,
+            method=self.method
+            + (f" (retried: {', '.join(self.retries)})" if getattr(self, "retries", None) else ""),
             has_solution=has_primal,
         )
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from corridors.core.availability import Availability
-from corridors.core.lp import MONEY_SCALE
+from corridors.core.lp import MONEY_SCALE, TIMELESS
 from corridors.core.model import BuiltModel, set_bounds
 from corridors.core.pyomo_model import column_keys, in_order, row_keys
 from corridors.core.solve import Runner, Solution
@@ -201,11 +201,13 @@ class PyomoSolverRunner:
         scale = 1.0 / MONEY_SCALE
 
         def values(name: str) -> np.ndarray:
-            n = len(self._cols[name]) // T if T else 0
+            width = 1 if name in TIMELESS else T
+            n = len(self._cols[name]) // width if width else 0
             if not has:
-                return np.full((n, T), np.nan)
+                return np.full((n, width), np.nan)
             vals = [v.value for v in self._family(name)]
-            return np.array([np.nan if v is None else v for v in vals], dtype=float).reshape(n, T)
+            arr = np.array([np.nan if v is None else v for v in vals], dtype=float)
+            return arr.reshape(n, width)
 
         m = self.built.model
         dual, rc = m.dual, m.rc
@@ -235,6 +237,7 @@ class PyomoSolverRunner:
             balance_dual=row_duals("balance"),
             throughput_dual=row_duals("throughput"),
             flow_reduced_cost=flow_rc,
+            at_sea=values("at_sea"),
             seconds=seconds,
             iterations=0,
             method=self.method,

@@ -18,8 +18,12 @@ from corridors.errors import CorridorsError, Problem
 from corridors.io.files import write_csv, write_json
 
 #: Version of the result folder layout (summary.json ``format_version``); ``corridors compare``
-#: refuses folders of another version. 2: diversity.csv and policy.csv added.
-FORMAT_VERSION = 2
+#: refuses folders of another version. 2: diversity.csv and policy.csv added. 3: every table
+#: states its units (``unit``, ``period_days``; flows.csv ``output_unit``,
+#: ``capacity_per_year``; binding.csv ``quantity_unit``), the chokepoint indices of
+#: diversity.csv leave out the energy that passed no strait, summary.json gains ``horizon``,
+#: ``supply_balance`` and ``definitions`` and its ``unmet`` lists the demanded commodities only.
+FORMAT_VERSION = 3
 
 #: The first columns of flows.csv, in order (further columns follow).
 FLOW_COLUMNS = ["link", "from", "to", "commodity", "period", "flow", "capacity"]
@@ -62,6 +66,8 @@ _STRING_COLS = (
     "element",
     "kind",
     "unit",
+    "output_unit",
+    "quantity_unit",
 )
 
 

@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -163,6 +164,15 @@ class Horizon(_Frozen):
     """Calendar date of the first period, needed only for disruptions given as dates."""
 
 
+DURATION_WITHOUT_PROBABILITY = (
+    "only used with probability: a possible event, sampled by corridors sweep --monte-carlo, "
+    "lasts duration_days from a random day; without probability the event would apply to the "
+    "whole horizon. Add probability, or for an event in a known window give start and end "
+    "(periods or dates) instead"
+)
+"""The message for ``duration_days`` given without ``probability``."""
+
+
 class Disruption(_Frozen):
     """A loss of capacity: ``target`` keeps ``capacity_factor`` of its capacity in a window.
 
@@ -179,10 +189,20 @@ class Disruption(_Frozen):
     probability: Factor | None = None
     """Per-run probability, used by Monte Carlo sampling."""
     duration_days: Annotated[float, Field(gt=0)] | None = None
-    """Duration, used by Monte Carlo sampling."""
+    """Duration, used by Monte Carlo sampling: only with ``probability`` (a plain run would
+    otherwise apply the event to the whole horizon, so it is an error without one)."""
     foreseen: bool = False
     """Whether the event is known before it starts. By default it is not: strategic stocks
     cannot be drawn before the first unforeseen event of a run starts (no foresight)."""
+
+    @field_validator("duration_days")
+    @classmethod
+    def _duration_needs_probability(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # ``probability`` is absent from info.data when it was given but invalid: that error
+        # is reported on its own, not this one
+        if value is not None and "probability" in info.data and info.data["probability"] is None:
+            raise ValueError(DURATION_WITHOUT_PROBABILITY)
+        return value
 
     @property
     def targets(self) -> tuple[str, ...]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from corridors.analysis.metrics import balance
+from corridors.analysis.compare import qty
+from corridors.analysis.metrics import balance, stock_building_rows
 from corridors.analysis.response import regions, replacement
 from corridors.core.results import Result
 from corridors.outputs import style
@@ -98,27 +99,90 @@ def response_tables(result: Result) -> str:
     if reg.empty:
         parts.append("<p>No region restrained or short of any commodity.</p>")
     else:
+        names = _names(result)
         t = pd.DataFrame(
             {
-                "region": reg["region"],
+                "region": [names.get(n, n) for n in reg["region"]],
                 "commodity": [NICE.get(c, c) for c in reg["commodity"]],
-                "restrained": [f"{_num(v)} {u}" for v, u in zip(reg["restraint"], reg["unit"], strict=True)],
-                "short": [f"{_num(v)} {u}" for v, u in zip(reg["shortage"], reg["unit"], strict=True)],
-                "share of demand": [_pct(u / d if d else None, 1) for u, d in zip(reg["unmet"], reg["demand"], strict=True)],
+                "consumption": [qty(v, u) for v, u in zip(reg["demand"], reg["unit"], strict=True)],
+                "shortfall": [qty(v, u) for v, u in zip(reg["unmet"], reg["unit"], strict=True)],
+                "of which restrained": [qty(v, u) for v, u in zip(reg["restraint"], reg["unit"], strict=True)],
+                "short": [qty(v, u) for v, u in zip(reg["shortage"], reg["unit"], strict=True)],
+                "shortfall / consumption": [
+                    _pct(u / d if d else None, 1)
+                    for u, d in zip(reg["unmet"], reg["demand"], strict=True)
+                ],
                 "non-served, PJ": [_num(v) for v in reg["non_served_pj"]],
                 "first shortfall, day": [_num(v, 0) for v in reg["first_shortfall_day"]],
-                "price, USD per unit": [_num(v, 0) for v in reg["price_usd_per_unit"]],
+                "price, USD million per unit": [
+                    "–" if v is None or v != v else f"{v / 1e6:,.0f} per {u}"
+                    for v, u in zip(reg["price_usd_per_unit"], reg["unit"], strict=True)
+                ],
             }
         )  # fmt: skip
         parts.append(
             _table(
                 t,
                 numeric=[c for c in t.columns if c not in ("region", "commodity")],
-                caption="Per region over the horizon; price = the region's nodal marginal cost "
-                "(balance dual), demand-weighted over the periods.",
+                caption="Shortfall of consumption per region over the horizon: consumption = "
+                "the region's consumption demand (demand entries of purpose consumption; stock "
+                "building is not counted, see below); shortfall = restrained (curtailed at the "
+                "restraint cost) + short; shortfall / consumption: the share of the region's own "
+                "consumption of the commodity, in its unit. First shortfall: day 0 = the start of the horizon, as fine "
+                "as the periods. Price = the region's nodal marginal cost (balance dual), "
+                "demand-weighted over the periods.",
             )
         )
     return "".join(parts)
 
 
-__all__ = ["balance_table", "response_tables"]
+def _names(result: Result) -> dict[str, str]:
+    n = result.network.nodes["name"].fillna("").astype(str)
+    return {str(k): (v or str(k)) for k, v in n.items()}
+
+
+def stock_building_table(result: Result) -> str:
+    """Stock building given up per site over the horizon: what the demand entries of purpose
+    ``stock_building`` did not receive (reserves not filled as planned; not a shortage)."""
+    if not result.has_solution:
+        return ""
+    un = result.unmet[stock_building_rows(result)]
+    if un.empty:
+        return ""
+    g = un.groupby(["node", "commodity"], sort=False)[["unmet", "demand"]].sum().reset_index()
+    g = g[g["unmet"] > 1e-6]
+    parts = ["<h3>Stock building given up</h3>"]
+    if g.empty:
+        parts.append("<p>All stock building planned was done.</p>")
+        return "".join(parts)
+    com = result.scenario.commodities
+    names = _names(result)
+    unit = [com[c].unit if c in com else "" for c in g["commodity"]]
+    t = pd.DataFrame(
+        {
+            "site": [names.get(n, n) for n in g["node"]],
+            "commodity": [NICE.get(c, c) for c in g["commodity"]],
+            "planned": [f"{_num(v)} {u}" for v, u in zip(g["demand"], unit, strict=True)],
+            "given up": [f"{_num(v)} {u}" for v, u in zip(g["unmet"], unit, strict=True)],
+            "share of the site's stock building": [
+                _pct(u / d if d else None, 1) for u, d in zip(g["unmet"], g["demand"], strict=True)
+            ],
+            "PJ": [
+                _num(v * com[c].pj_per_unit if c in com else v)
+                for v, c in zip(g["unmet"], g["commodity"], strict=True)
+            ],
+        }
+    )
+    parts.append(
+        _table(
+            t,
+            numeric=["planned", "given up", "share of the site's stock building", "PJ"],
+            caption="Over the horizon: stock building (demand entries of purpose "
+            "stock_building) the run gave up. Not a shortage: consumption is served first; "
+            "the shortfall tables and shares count consumption only.",
+        )
+    )
+    return "".join(parts)
+
+
+__all__ = ["balance_table", "response_tables", "stock_building_table"]

@@ -161,29 +161,78 @@ def plot_comparison(table: pd.DataFrame, runs: list[RunFolder], out: Path) -> li
     ax.grid(axis="y", alpha=0.3)
     save(fig, "chokepoint_exposure.png")
 
-    cost = table[(table["group"] == "cost") & (table["commodity"] == "all")].set_index("metric")
-    unmet = table[(table["group"] == "unmet") & (table["metric"] == "unmet_pj")]
-    fig = Figure(figsize=(max(7.0, 2.2 * len(names) + 3), 4.0), dpi=110)
-    a1, a2 = fig.subplots(1, 2)
-    bottom = np.zeros(len(names))
-    for part in ("supply_usd", "transport_usd", "carbon_usd", "shortage_usd"):
-        if part in cost.index:
-            v = cost.loc[part, names].to_numpy(dtype=float) / 1e9
-            a1.bar(names, v, bottom=bottom, label=part.removesuffix("_usd"))
-            bottom += v
-    a1.set_ylabel("billion USD")
-    a1.set_title("Total cost")
-    a1.legend(fontsize=8)
-    a1.tick_params(axis="x", rotation=20)
-    u = unmet[names].iloc[0].to_numpy(dtype=float) if len(unmet) else np.zeros(len(names))
-    a2.bar(names, u, color="C3")
-    for i, v in enumerate(u):
-        a2.text(i, v, f"{v:,.0f}", ha="center", va="bottom", fontsize=8)
-    a2.set_ylabel("PJ")
-    a2.set_title("Unmet demand")
-    a2.tick_params(axis="x", rotation=20)
+    fig = Figure(figsize=(max(8.0, 2.4 * len(names) + 3.5), 4.4), dpi=110)
+    _cost_unmet(fig, table, names)
     save(fig, "cost_unmet.png")
     return written
+
+
+def _cost_unmet(fig: Figure, table: pd.DataFrame, names: list[str]) -> None:
+    """Cost per year on the common basis (stacked by component) and the shortfall of
+    consumption beside the stock building given up, over the common window. A run whose cost
+    cannot be compared fairly gets no bar but the words "not compared"."""
+    a1, a2 = fig.subplots(1, 2)
+    cost = table[(table["group"] == "cost") & (table["commodity"] == "all")].set_index("metric")
+    window = table[(table["group"] == "basis") & (table["metric"] == "window_days")]
+    days = float(window[names[0]].iloc[0]) if len(window) else float("nan")
+    key = "objective_usd_per_year"
+    ok = [
+        key in cost.index
+        and bool(np.isfinite(cost.at[key, n]))
+        and (i == 0 or bool(np.isfinite(cost.at[key, f"delta_{n}"])))
+        for i, n in enumerate(names)
+    ]
+    bottom = np.zeros(len(names))
+    parts = [m for m in cost.index if m.endswith("_usd_per_year") and m != "objective_usd_per_year"]
+    for i, part in enumerate(parts):
+        v = np.where(ok, cost.loc[part, names].to_numpy(dtype=float) / 1e9, 0.0)
+        if np.nansum(np.abs(v)) <= 1e-9:
+            continue
+        label = part.removesuffix("_usd_per_year").replace("_", " ")
+        a1.bar(names, np.nan_to_num(v), bottom=bottom, label=label, color=f"C{i % 10}")
+        bottom += np.nan_to_num(v)
+    total = (
+        np.where(ok, cost.loc[key, names].to_numpy(dtype=float) / 1e9, 0.0) if any(ok) else bottom
+    )
+    rest = np.nan_to_num(total - bottom)
+    if np.any(np.abs(rest) > 1e-3 * np.maximum(np.abs(total), 1e-9)):
+        a1.bar(names, rest, bottom=bottom, label="other (in the objective)", color="#c7c7c7")
+    for i, good in enumerate(ok):
+        if good:
+            a1.text(i, total[i], f"{total[i]:,.1f}", ha="center", va="bottom", fontsize=8)
+        else:
+            a1.text(i, 0, "not compared\n(see comparison.md)", ha="center", va="bottom",
+                    fontsize=8, color="#5a5a5a")  # fmt: skip
+    a1.set_ylabel("billion USD per year")
+    a1.set_title(
+        "Cost per year over the common window"
+        + (f" ({days:g} days)" if np.isfinite(days) and abs(days - 365) > 1e-6 else ""),
+        fontsize=10,
+    )
+    if a1.get_legend_handles_labels()[0]:
+        a1.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3,
+                  frameon=False)  # fmt: skip
+    a1.tick_params(axis="x", rotation=0)
+
+    win = table[(table["group"] == "window") & (table["commodity"] == "all")].set_index("metric")
+
+    def row(metric: str) -> np.ndarray:
+        if metric not in win.index:
+            return np.zeros(len(names))
+        return np.nan_to_num(win.loc[metric, names].to_numpy(dtype=float))
+
+    short, given = row("shortfall"), row("stock_building_given_up")
+    x = np.arange(len(names))
+    a2.bar(x - 0.2, short, 0.4, color="#d62728", label="shortfall of consumption")
+    a2.bar(x + 0.2, given, 0.4, color="#b0b0b0", hatch="//", edgecolor="#7a7a7a",
+           label="stock building given up")  # fmt: skip
+    for i in range(len(names)):
+        a2.text(i - 0.2, short[i], f"{short[i]:,.0f}", ha="center", va="bottom", fontsize=8)
+        a2.text(i + 0.2, given[i], f"{given[i]:,.0f}", ha="center", va="bottom", fontsize=8)
+    a2.set_xticks(x, names)
+    a2.set_ylabel("PJ over the common window")
+    a2.set_title("Demand not met", fontsize=10)
+    a2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
 
 
 __all__ = ["plot_comparison", "plot_frontier", "plot_resilience_frontier"]

@@ -1,6 +1,6 @@
-"""Write a comparison folder (``corridors compare``): comparison.csv, comparison.md and the
-charts of :func:`corridors.outputs.charts.plot_comparison`. The table itself is made by
-:mod:`corridors.analysis.compare`.
+"""Write a comparison folder (``corridors compare``): comparison.csv, comparison.md,
+comparison.txt and the charts of :func:`corridors.outputs.charts.plot_comparison`. The table
+itself, on its stated common basis, is made by :mod:`corridors.analysis.compare`.
 
     >>> from corridors.outputs.comparison import write_comparison
     >>> write_comparison(["results/baseline", "results/hormuz"], "results/compare")
@@ -8,16 +8,18 @@ charts of :func:`corridors.outputs.charts.plot_comparison`. The table itself is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from corridors.analysis.compare import markdown, read_run, tabulate
+from corridors.analysis.compare import markdown, read_run, tabulate, text
 from corridors.errors import CorridorsError, Problem
 from corridors.io.files import write_csv, write_text
 from corridors.outputs.charts import plot_comparison
 
 
-def write_comparison(dirs: list[str | Path], out: str | Path) -> list[Path]:
-    """Write OUT/comparison.csv, OUT/comparison.md and the charts; return the paths."""
+def write_comparison(dirs: Sequence[str | Path], out: str | Path) -> list[Path]:
+    """Write OUT/comparison.csv, OUT/comparison.md, OUT/comparison.txt (the basis and the
+    headline in plain text, as a terminal shows it) and the charts; return the paths."""
     if not dirs:
         raise CorridorsError("give at least one result folder")
     runs = [read_run(d) for d in dirs]
@@ -28,7 +30,18 @@ def write_comparison(dirs: list[str | Path], out: str | Path) -> list[Path]:
     table = tabulate(runs)
     write_csv(out / "comparison.csv", table)
     write_text(out / "comparison.md", markdown(table))
-    return [out / "comparison.csv", out / "comparison.md", *plot_comparison(table, runs, out)]
+    write_text(out / "comparison.txt", text(table))
+    return [
+        out / "comparison.csv",
+        out / "comparison.md",
+        out / "comparison.txt",
+        *plot_comparison(table, runs, out),
+    ]
 
 
-__all__ = ["write_comparison"]
+def comparison_text(dirs: Sequence[str | Path]) -> str:
+    """The basis and headline of a comparison in plain text (what comparison.txt holds)."""
+    return text(tabulate([read_run(d) for d in dirs]))
+
+
+__all__ = ["comparison_text", "write_comparison"]

@@ -36,7 +36,9 @@ p.lead{color:var(--muted);margin:0 0 14px;max-width:900px}
 figure{margin:10px 0}
 figure img{width:100%;height:auto;border:1px solid var(--line)}
 figcaption{font-size:12.5px;color:var(--muted)}
-table{border-collapse:collapse;width:100%;font-size:13.5px;margin:6px 0 10px}
+.tw{overflow-x:auto;margin:6px 0 10px}
+table{border-collapse:collapse;width:100%;font-size:13.5px}
+p.cap{margin:8px 0 2px;max-width:1100px}
 th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{background:#f0f0ee;font-weight:600}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -93,8 +95,11 @@ def table(
             for c, v in zip(df.columns, rec, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
-    cap = f"<caption class='meta'>{escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    cap = f'<p class="meta cap">{escape(caption)}</p>' if caption else ""
+    return (
+        f'{cap}<div class="tw"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def bar_chart(
@@ -151,6 +156,115 @@ def bar_chart(
     return "".join(out)
 
 
+def _ticks(top: float, n: int = 4) -> list[float]:
+    """Round tick values from 0 to at least ``top``."""
+    if top <= 0:
+        return [0.0, 1.0]
+    raw = top / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    return [i * step for i in range(int(math.ceil(top / step - 1e-9)) + 1)]
+
+
+def line_chart(
+    x: Sequence[float],
+    series: Sequence[tuple[str, str, Sequence[float]]],
+    unit: str,
+    x_labels: Sequence[tuple[float, str]] = (),
+    shade: Sequence[tuple[float, float, str]] = (),
+    refs: Sequence[tuple[float, str]] = (),
+    width: int = 560,
+    height: int = 220,
+) -> str:
+    """A line chart as inline SVG: ``series`` (name, colour, y per x) against ``x``; the y axis
+    from 0 in ``unit``; ``x_labels`` (x, text) on the x axis; ``shade`` (x0, x1, title) as
+    grey bands (e.g. a disruption); ``refs`` (y, text) as dashed horizontal lines. Names are
+    escaped."""
+    if not len(x) or not series:
+        return "<p>No data.</p>"
+    left, right, top, bottom = 58, 12, 10, 30 + (22 if len(series) > 1 or refs else 0)
+    x0, x1 = float(min(x)), float(max(x))
+    peak = max(
+        [float(v) for _, _, ys in series for v in ys if math.isfinite(float(v))]
+        + [y for y, _ in refs]
+        + [0.0]
+    )
+    ticks = _ticks(peak * 1.05)
+    y1 = ticks[-1] or 1.0
+    w, h = width - left - right, height - top - bottom
+
+    def px(v: float) -> float:
+        return left + (v - x0) / ((x1 - x0) or 1.0) * w
+
+    def py(v: float) -> float:
+        return top + h - v / y1 * h
+
+    out = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="line chart ({escape(unit)})">'
+    ]
+    for a, b, title in shade:
+        a, b = max(a, x0), min(b, x1)
+        if b > a:
+            out.append(
+                f'<rect x="{px(a):.1f}" y="{top}" width="{px(b) - px(a):.1f}" height="{h}" '
+                f'fill="#f3d6d6"><title>{escape(title)}</title></rect>'
+            )
+    for t in ticks:
+        out.append(
+            f'<line x1="{left}" y1="{py(t):.1f}" x2="{left + w}" y2="{py(t):.1f}" '
+            'stroke="#e4e4e4" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{py(t) + 4:.1f}" text-anchor="end">{escape(f"{t:,.0f}" if float(t).is_integer() else f"{t:g}")}</text>'
+        )
+    out.append(
+        f'<text x="12" y="{top + h / 2:.1f}" text-anchor="middle" '
+        f'transform="rotate(-90 12 {top + h / 2:.1f})">{escape(unit)}</text>'
+    )
+    for v, text in x_labels:
+        if x0 <= v <= x1:
+            out.append(
+                f'<line class="ax" x1="{px(v):.1f}" y1="{top + h}" x2="{px(v):.1f}" '
+                f'y2="{top + h + 4}"/><text x="{px(v):.1f}" y="{top + h + 16}" '
+                f'text-anchor="middle">{escape(text)}</text>'
+            )
+    out.append(
+        f'<line class="ax" x1="{left}" y1="{top + h}" x2="{left + w}" y2="{top + h}"/>'
+        f'<line class="ax" x1="{left}" y1="{top}" x2="{left}" y2="{top + h}"/>'
+    )
+    for y, text in refs:
+        out.append(
+            f'<line x1="{left}" y1="{py(y):.1f}" x2="{left + w}" y2="{py(y):.1f}" '
+            f'stroke="#777" stroke-dasharray="4 3" stroke-width="1"><title>{escape(text)}'
+            "</title></line>"
+        )
+    for name, colour, ys in series:
+        pts = " ".join(
+            f"{px(float(a)):.1f},{py(float(b)):.1f}"
+            for a, b in zip(x, ys, strict=True)
+            if math.isfinite(float(b))
+        )
+        out.append(
+            f'<polyline points="{pts}" fill="none" stroke="{escape(colour)}" stroke-width="2">'
+            f"<title>{escape(name)}</title></polyline>"
+        )
+    if len(series) > 1 or refs:
+        lx = left
+        ly = height - 8
+        for name, colour, _ in series:
+            out.append(
+                f'<rect x="{lx}" y="{ly - 9}" width="14" height="3" fill="{escape(colour)}"/>'
+                f'<text x="{lx + 18}" y="{ly}">{escape(name)}</text>'
+            )
+            lx += 30 + 7 * len(name)
+        for _, text in refs[:1]:
+            out.append(
+                f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 14}" y2="{ly - 4}" stroke="#777" '
+                f'stroke-dasharray="4 3"/><text x="{lx + 18}" y="{ly}">{escape(text)}</text>'
+            )
+    out.append("</svg>")
+    return "".join(out)
+
+
 def card(key: str, value: str, detail: str = "", bad: bool = False) -> str:
     return (
         f'<div class="card"><div class="k">{escape(key)}</div>'
@@ -164,4 +278,4 @@ def img(png: bytes, alt: str) -> str:
     return f'<img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-__all__ = ["CSS", "bar_chart", "card", "escape", "img", "num", "pct", "table"]
+__all__ = ["CSS", "bar_chart", "card", "escape", "img", "line_chart", "num", "pct", "table"]

@@ -15,6 +15,9 @@ from matplotlib.transforms import Bbox
 
 from corridors.outputs.style import INK
 
+FONT_SIZE = 8.5
+"""Points: the labels' text."""
+
 
 @dataclass
 class Label:
@@ -46,6 +49,8 @@ def place_labels(fig: Figure, ax: Any, labels: list[Label], obstacles: list[Bbox
     dirs = [(1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1)]
     rings = (2, 7, 14, 24, 36, 50, 66, 84)
     style = {"boxstyle": "round,pad=0.25", "fc": "white", "ec": "#cccccc", "lw": 0.4}
+    # the white box drawn around a label reaches pad x font size beyond its text: measure that
+    margin = 0.25 * FONT_SIZE * fig.dpi / 72.0 + 1.0
     placed = []
     for lab in sorted(labels, key=lambda item: -item.priority):
         ann = ax.annotate(
@@ -53,7 +58,7 @@ def place_labels(fig: Figure, ax: Any, labels: list[Label], obstacles: list[Bbox
             (lab.x, lab.y),
             xytext=(0, 0),
             textcoords="offset points",
-            fontsize=8.5,
+            fontsize=FONT_SIZE,
             color=lab.colour,
             fontweight=lab.weight,
             zorder=20,
@@ -69,7 +74,7 @@ def place_labels(fig: Figure, ax: Any, labels: list[Label], obstacles: list[Bbox
                 ann.set_ha("left" if dx > 0 else "right" if dx < 0 else "center")
                 ann.set_va("bottom" if dy > 0 else "top" if dy < 0 else "center")
                 ann.xyann = off
-                bb = ann.get_window_extent(renderer).padded(2)
+                bb = ann.get_window_extent(renderer).padded(margin)
                 inside = (
                     bb.x0 >= axbox.x0
                     and bb.x1 <= axbox.x1
@@ -99,7 +104,7 @@ def place_labels(fig: Figure, ax: Any, labels: list[Label], obstacles: list[Bbox
             textcoords="offset points",
             ha=ha,
             va=va,
-            fontsize=8.5,
+            fontsize=FONT_SIZE,
             color=lab.colour,
             fontweight=lab.weight,
             zorder=20,

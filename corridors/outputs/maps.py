@@ -5,7 +5,13 @@ matplotlib's object API (no pyplot, no global backend).
 Flow lines: width ∝ energy carried (PJ per year, linear), colour by commodity or corridor.
 Chokepoints are labelled with their share of energy imports (placed by
 :mod:`corridors.outputs.labels`). Disrupted links are dashed red, disrupted chokepoints a red
-cross. Projection and basemap: :mod:`corridors.outputs.geo`; colours and scales:
+cross. Demand entries of purpose ``consumption`` left short are red circles (area ∝ PJ),
+labelled per region with the shortfall and its share of the region's consumption; stock
+building given up at reserve sites (purpose ``stock_building``) is drawn apart, as grey dashed
+circles without labels: it is not a shortage. The title states both, each with its basis
+(:func:`headline_lines`); the before/after figure states the change on a common basis
+(:func:`corridors.analysis.compare.compare_results`). Projection and basemap:
+:mod:`corridors.outputs.geo`; colours and scales:
 :mod:`corridors.outputs.style`. All map formats at once: :func:`corridors.outputs.render.render`.
 """
 
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
@@ -20,17 +27,21 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import matplotlib
+import numpy as np
+import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox
 
+from corridors.analysis.compare import compare_results, percent, qty
+from corridors.analysis.metrics import balance, import_supply, stock_building_rows
 from corridors.core.results import Result
 from corridors.io.files import atomic_write
 from corridors.outputs.geo import Frame, line_parts, make_frame, projected_basemap
 from corridors.outputs.labels import Label, marker_box, place_labels
-from corridors.outputs.layers import chokepoint_table, link_flows, node_table
+from corridors.outputs.layers import chokepoint_table, link_flows, node_table, pj_factors, years
 from corridors.outputs.style import (
     BORDER,
     CHOKE,
@@ -39,15 +50,21 @@ from corridors.outputs.style import (
     INK,
     LAND,
     MUTED,
+    NICE_NAMES,
     OCEAN,
     SLIDE_SIZE,
     SOURCE_LINE,
     Style,
-    headline_text,
     make_style,
     period_text,
     short_label,
 )
+from corridors.units import DAYS_PER_YEAR
+
+#: stock building given up: a muted grey, not the red of a shortage
+GIVEN_UP = "#8a8a8a"
+GIVEN_UP_FILL = (0.55, 0.55, 0.55, 0.12)
+SHORT_FILL = (0.84, 0.15, 0.16, 0.18)
 
 
 def new_figure(figsize: tuple[float, float], dpi: float, facecolor: str = "white") -> Figure:
@@ -56,6 +73,130 @@ def new_figure(figsize: tuple[float, float], dpi: float, facecolor: str = "white
     fig = Figure(figsize=figsize, dpi=dpi, facecolor=facecolor)
     FigureCanvasAgg(fig)
     return fig
+
+
+# --------------------------------------------------------------------------- texts
+
+
+def unmet_by_node(result: Result) -> pd.DataFrame:
+    """Per node over the horizon, PJ: ``consumption`` demanded and its ``shortfall`` (demand
+    entries of purpose ``consumption``), ``stock_building`` demanded and what of it was
+    ``given_up`` (purpose ``stock_building``: not a shortage)."""
+    cols = ["consumption", "shortfall", "stock_building", "given_up"]
+    un = result.unmet
+    if not result.has_solution or un.empty:
+        return pd.DataFrame(columns=cols, dtype=float)
+    pj = un["commodity"].map(pj_factors(result)).astype(float)
+    building = stock_building_rows(result)
+    df = pd.DataFrame(
+        {
+            "node": un["node"],
+            "consumption": np.where(building, 0.0, un["demand"] * pj),
+            "shortfall": np.where(building, 0.0, un["unmet"] * pj),
+            "stock_building": np.where(building, un["demand"] * pj, 0.0),
+            "given_up": np.where(building, un["unmet"] * pj, 0.0),
+        }
+    )
+    return df.groupby("node")[cols].sum()
+
+
+def _share(v: float) -> str:
+    return f"{v:.0%}" if v >= 0.005 else "<1%"
+
+
+def shortfall_labels(result: Result) -> dict[str, str]:
+    """Per node short of consumption, its label: "60.3 Mt short (18%)" (share of the node's
+    consumption of the commodity; the commodity named when more than one is short on the map)
+    when one commodity is short at the node, else the energy: "2,550 PJ short (14% of its
+    energy use)"."""
+    un = result.unmet
+    if not result.has_solution or un.empty:
+        return {}
+    com = result.scenario.commodities
+    cons = un[~stock_building_rows(result)]
+    g = cons.groupby(["node", "commodity"], sort=False)[["unmet", "demand"]].sum()
+    out: dict[str, str] = {}
+    short_of = {c for (_, c), v in g["unmet"].items() if v > 1e-6}
+    named = len(short_of) > 1  # one commodity short everywhere: the title names it
+    for node, part in g.groupby(level=0, sort=False):
+        part = part[part["unmet"] > 1e-6]
+        if part.empty:
+            continue
+        if len(part) == 1:
+            (_, c), row = next(iter(part.iterrows()))
+            name = " " + NICE_NAMES.get(c, c.replace("_", " ")) if named else ""
+            share = row["unmet"] / row["demand"] if row["demand"] > 0 else float("nan")
+            out[str(node)] = (
+                f"{qty(float(row['unmet']), com[c].unit)}{name} short ({_share(share)})"
+            )
+        else:
+            every = g.loc[node]
+            pj = every.index.map(lambda c: com[c].pj_per_unit).to_numpy(dtype=float)
+            short = float((every["unmet"].to_numpy() * pj).sum())
+            use = float((every["demand"].to_numpy() * pj).sum())
+            out[str(node)] = f"{short:,.0f} PJ short ({_share(short / use)} of its energy use)"
+    return out
+
+
+def cost_text(result: Result) -> str:
+    """The total cost with its basis: "cost USD 766.4 bn" for a one-year run; for another
+    horizon the days it covers, the discounting and the rate per year."""
+    if result.objective != result.objective:
+        return ""
+    h = result.scenario.horizon
+    days = h.periods * h.period_days
+    text = f"cost USD {result.objective / 1e9:,.1f} bn"
+    if h.periods == 1 and days == DAYS_PER_YEAR:
+        return text
+    text += f" over {days:g} days"
+    rate = result.scenario.discount_rate
+    if h.periods > 1 and rate > 0:
+        text += f", discounted at {rate:.0%}/yr"
+    return text + f" (USD {result.objective * DAYS_PER_YEAR / days / 1e9:,.1f} bn per year)"
+
+
+def shortfall_text(result: Result) -> str:
+    """The shortfall of consumption per commodity with its share of that commodity's
+    consumption, and the stock building given up, stated apart: "shortfall 111 Mt crude oil =
+    15.1 % of consumption · stock building given up 38.1 Mt crude oil"."""
+    if not result.has_solution:
+        return "no solution"
+    com = result.scenario.commodities
+    short, given = [], []
+    for c, b in balance(result).items():
+        if c not in com:
+            continue
+        unit = com[c].unit
+        name = NICE_NAMES.get(c, c.replace("_", " "))
+        unmet = float(b["unmet"] or 0.0)
+        if unmet > 1e-6:
+            share = b["unmet_share_of_consumption"]
+            of = f" = {percent(float(share))} of consumption" if share is not None else ""
+            short.append(f"{qty(unmet, unit)} {name}{of}")
+        up = float(b["stock_building_unmet"] or 0.0)
+        if up > 1e-6:
+            given.append(f"{qty(up, unit)} {name}")
+    parts = ["shortfall " + ", ".join(short) if short else "all consumption met"]
+    if given:
+        parts.append("stock building given up " + ", ".join(given) + " (not a shortage)")
+    return " · ".join(parts)
+
+
+def headline_lines(result: Result, compact: bool = False) -> tuple[str, str]:
+    """Two lines under a map's title: imports and cost; shortfall and stock building."""
+    pj = pj_factors(result)
+    sup = import_supply(result)  # domestic production is not an import
+    total = float((sup["supplied"] * sup["commodity"].map(pj)).sum())
+    first = [f"imports {total / years(result):,.0f} PJ/yr"]
+    cost = cost_text(result)
+    if cost:
+        first.append(cost)
+    if not result.is_ok:
+        first.append(f"solver status: {result.status.value}")
+    second = shortfall_text(result)
+    if compact:
+        second = second.replace(" (not a shortage)", "")
+    return " · ".join(first), second
 
 
 # --------------------------------------------------------------------------- drawing
@@ -182,7 +323,10 @@ def draw_panel(
                 [0], [0], marker="o", color="w", markerfacecolor="#4a4a4a", ms=5, label="supply"
             ),
         )
-    dem = pts[pts["demand_pj"] > 0]
+    split = unmet_by_node(result).reindex(pts["id"]).fillna(0.0)
+    for col in split.columns:
+        pts[col] = split[col].to_numpy()
+    dem = pts[pts["consumption"] > 0]
     ax.scatter(
         dem["x"], dem["y"], s=34, marker="s", color=INK, edgecolors="white", lw=0.6, zorder=7
     )
@@ -195,15 +339,51 @@ def draw_panel(
         )
     for r in dem.itertuples():
         obstacles.append(marker_box(ax, r.x, r.y, 4, dpi))
-    short = pts[pts["unmet_pj"] > 1e-6]
+    sites = pts[(pts["stock_building"] > 0) & (pts["consumption"] <= 0)]
+    if len(sites):  # reserve sites that only build stocks: small, muted, not labelled
+        ax.scatter(sites["x"], sites["y"], s=14, marker="^", color=GIVEN_UP,
+                   edgecolors="white", lw=0.4, zorder=6)  # fmt: skip
+        legend_items.setdefault(
+            "sites",
+            Line2D(
+                [0],
+                [0],
+                marker="^",
+                color="w",
+                markerfacecolor=GIVEN_UP,
+                ms=5,
+                label="reserve site (stock building)",
+            ),  # fmt: skip
+        )
+    ref = max(float(pts["consumption"].max()) if len(pts) else 0.0, 1e-9)
+
+    def area(pj: Any) -> Any:
+        return 60 + 1400 * pj / ref
+
+    given = pts[pts["given_up"] > 1e-6]
+    if len(given):  # stock building given up: grey, dashed, beneath any shortage, no label
+        ax.scatter(given["x"], given["y"], s=area(given["given_up"]), facecolors=GIVEN_UP_FILL,
+                   edgecolors=GIVEN_UP, linewidths=1.0, linestyles=(0, (2, 1.5)), zorder=7.5)  # fmt: skip
+        legend_items.setdefault(
+            "given_up",
+            Line2D(
+                [0],
+                [0],
+                marker="o",
+                color="w",
+                markerfacecolor=GIVEN_UP_FILL,
+                markeredgecolor=GIVEN_UP,
+                ms=9,
+                label="stock building given up\n(area ∝ PJ; not a shortage)",
+            ),  # fmt: skip
+        )
+    short = pts[pts["shortfall"] > 1e-6]
     if len(short):
-        ref = max(float(pts["demand_pj"].max()), 1e-9)
-        size = 60 + 1400 * short["unmet_pj"] / ref
         ax.scatter(
             short["x"],
             short["y"],
-            s=size,
-            facecolors=(0.84, 0.15, 0.16, 0.18),
+            s=area(short["shortfall"]),
+            facecolors=SHORT_FILL,
             edgecolors=CUT,
             linewidths=1.6,
             zorder=8,
@@ -215,22 +395,23 @@ def draw_panel(
                 [0],
                 marker="o",
                 color="w",
-                markerfacecolor=(0.84, 0.15, 0.16, 0.18),
+                markerfacecolor=SHORT_FILL,
                 markeredgecolor=CUT,
                 ms=11,
-                label="unmet demand (area ∝ PJ)",
+                label="shortfall of consumption\n(area ∝ PJ; % of the region's\nconsumption of it)",
             ),
         )
+        texts = shortfall_labels(result)
         for r in short.itertuples():
             labels.append(
                 Label(
                     r.x,
                     r.y,
-                    f"{short_label(r.name, r.id)}: {r.unmet_pj:,.0f} PJ unmet ({r.unmet_share:.0%})",
+                    f"{short_label(r.name, r.id)}: {texts.get(r.id, '')}",
                     colour=CUT,
                     weight="bold",
-                    priority=2e9 + r.unmet_pj,
-                    marker_pt=6 + 0.5 * math.sqrt(60 + 1400 * r.unmet_pj / ref),
+                    priority=2e9 + r.shortfall,
+                    marker_pt=6 + 0.5 * math.sqrt(area(r.shortfall)),
                 )
             )
 
@@ -297,7 +478,7 @@ def _width_key(style: Style) -> list[Line2D]:
 
 
 def _ordered(legend_items: dict[str, Any], style: Style) -> list[Any]:
-    order = ["choke", "chokecut", "cut", "idle", "demand", "supply", "unmet"]
+    order = ["choke", "chokecut", "cut", "idle", "demand", "sites", "supply", "unmet", "given_up"]
     colours = [legend_items[f"c:{k}"] for k in style.colours if f"c:{k}" in legend_items]
     return colours + [legend_items[k] for k in order if k in legend_items]
 
@@ -312,28 +493,30 @@ def figure_map(
     frame = make_frame([result])
     style = make_style([result], colour_by)
     fig = new_figure(SLIDE_SIZE, dpi)
-    ax = fig.add_axes((0.012, 0.075, 0.77, 0.80))
+    ax = fig.add_axes((0.012, 0.075, 0.77, 0.78))
     items: dict[str, Any] = {}
     draw_panel(fig, ax, result, frame, style, items)
     sc = result.scenario
     fig.text(
         0.012,
-        0.955,
+        0.958,
         title or f"Energy import flows — scenario “{sc.name}”",
         fontsize=17,
         fontweight="bold",
         color=INK,
         va="center",
     )
+    first, second = headline_lines(result)
     fig.text(
         0.012,
-        0.905,
-        f"Optimal flows over {period_text(result)}: {headline_text(result)}",
+        0.912,
+        f"Optimal flows over {period_text(result)}: {first}",
         fontsize=10.5,
         color=MUTED,
         va="center",
     )
-    _legend(fig, items, style, (0.792, 0.875), "upper left", ncol=1)
+    fig.text(0.012, 0.878, second[:1].upper() + second[1:], fontsize=10.5, color=INK, va="center")
+    _legend(fig, items, style, (0.792, 0.855), "upper left", ncol=1)
     _source(fig, result, frame)
     return fig
 
@@ -412,37 +595,31 @@ def figure_compare(
     fig = new_figure(SLIDE_SIZE, dpi)
     items: dict[str, Any] = {}
     for i, (res, tag) in enumerate(((before, "Before"), (after, "After"))):
-        ax = fig.add_axes((0.012 + i * 0.494, 0.2, 0.482, 0.64))
+        ax = fig.add_axes((0.012 + i * 0.494, 0.2, 0.482, 0.6))
         draw_panel(fig, ax, res, frame, style, items)
+        first, second = headline_lines(res, compact=True)
         ax.set_title(
-            f"{tag}: “{res.scenario.name}” — {headline_text(res)}",
-            fontsize=9.5,
+            f"{tag}: “{res.scenario.name}”, {period_text(res)}\n{first}\n{second}",
+            fontsize=8.5,
             loc="left",
             color=INK,
+            linespacing=1.35,
         )
-    db = before.objective
-    da = after.objective
-    delta = ""
-    if db == db and da == da:
-        delta = f"cost {'+' if da >= db else '−'}USD {abs(da - db) / 1e9:,.1f} bn"
-    du = after.unmet_pj() - before.unmet_pj()
-    change = (
-        "no change in unmet demand"
-        if abs(du) < 0.5
-        else f"unmet demand {'+' if du >= 0 else '−'}{abs(du):,.0f} PJ"
-    )
-    delta += f"{' · ' if delta else ''}{change}"
+    pair = compare_results(before, after)
     fig.text(
         0.012,
-        0.955,
+        0.958,
         f"Disruption impact: “{after.scenario.name}” against “{before.scenario.name}”",
         fontsize=16,
         fontweight="bold",
         color=INK,
         va="center",
     )
-    fig.text(0.012, 0.91, f"Change: {delta}", fontsize=10.5, color=MUTED, va="center")
-    _legend(fig, items, style, (0.012, 0.185), "upper left", ncol=4)
+    fig.text(0.012, 0.915, f"Change: {pair.change_text()}", fontsize=10, color=INK, va="center",
+             wrap=True)  # fmt: skip
+    basis = textwrap.wrap(pair.basis_text(), 230)
+    fig.text(0.012, 0.893, "\n".join(basis[:2]), fontsize=8, color=MUTED, va="top")
+    _legend(fig, items, style, (0.012, 0.19), "upper left", ncol=5)
     _source(fig, after, frame)
     return fig
 

@@ -1,9 +1,12 @@
 """One self-contained HTML briefing of a result folder: ``DIR/report.html``.
 
-Key figures (cost, unmet demand, days of cover, chokepoint exposure, supplier concentration,
-diversification metrics when summary.json has them), the balance (production, imports,
-consumption, unmet), the briefing map (PNG as a data URI),
-the interactive map (inline SVG and JavaScript), charts (inline SVG) and tables. Nothing is
+Key figures (cost with its basis, shortfall of consumption and, apart, stock building given
+up, days of cover, chokepoint exposure, supplier concentration, diversification metrics when
+summary.json has them), the balance (production, imports, consumption, unmet), the briefing
+map (PNG as a data URI), with ``--compare`` the before/after figure and the comparison on a
+stated common basis (:func:`corridors.analysis.compare.compare_results`), the interactive map
+(inline SVG and JavaScript), stocks over time in a multi-period run (:func:`stock_charts`),
+charts (inline SVG) and tables. Nothing is
 fetched: no external URL appears in the file, and a Content-Security-Policy forbids any
 request, so it works offline and from a USB stick. Every name taken from the data is
 HTML-escaped.
@@ -11,27 +14,30 @@ HTML-escaped.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from corridors.analysis.metrics import domestic_rows, import_supply
+from corridors.analysis.compare import compare_results, percent, qty
+from corridors.analysis.metrics import balance, domestic_rows, import_supply
 from corridors.analysis.routes import betweenness, commodity_graph, route_flows, routes, structure
 from corridors.core.resultdir import ResultDir, load_result_dir
 from corridors.core.results import Result
 from corridors.io.files import atomic_write
 from corridors.io.schema import Scenario
 from corridors.outputs import layers, maps, style, webmap
-from corridors.outputs.balance_tables import balance_table, response_tables
-from corridors.outputs.html import CSS, bar_chart
+from corridors.outputs.balance_tables import balance_table, response_tables, stock_building_table
+from corridors.outputs.html import CSS, bar_chart, line_chart
 from corridors.outputs.html import card as _card
 from corridors.outputs.html import escape as _e
 from corridors.outputs.html import img as _img
 from corridors.outputs.html import num as _num
 from corridors.outputs.html import pct as _pct
 from corridors.outputs.html import table as _table
+from corridors.units import DAYS_PER_YEAR
 
 NICE = style.NICE_NAMES
 
@@ -76,6 +82,72 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def _cost_basis(r: Result) -> str:
+    """What the total cost covers: the horizon, the discounting, the rate per year."""
+    h = r.scenario.horizon
+    days = h.periods * h.period_days
+    if h.periods == 1:
+        text = "over one year" if days == DAYS_PER_YEAR else f"over {days:g} days"
+        text += ", not discounted (one period)"
+    else:
+        start = f" from {h.start.isoformat()}" if h.start else ""
+        text = f"over {days:g} days{start} ({h.periods} periods of {h.period_days:g} days)"
+        if r.scenario.discount_rate > 0:
+            text += f", discounted at {r.scenario.discount_rate:.0%}/yr to its start"
+    if days != DAYS_PER_YEAR:
+        text += f"; USD {r.objective * DAYS_PER_YEAR / days / 1e9:,.1f} bn per year"
+    return text
+
+
+def _shortfall_cards(r: Result) -> list[str]:
+    """The shortfall of consumption (share: of consumption) and, apart, the stock building
+    given up (not a shortage)."""
+    if not r.has_solution:
+        return [_card("Shortfall of consumption", "–", "no solution", True)]
+    com = r.scenario.commodities
+    b = balance(r)
+    total = b["all"]
+    short = float(total["unmet"] or 0.0)
+    out = []
+    if short > 1e-6:
+        by = ", ".join(
+            f"{NICE.get(c, c)} {qty(float(v['unmet'] or 0.0), com[c].unit)} "
+            f"({percent(float(v['unmet_share_of_consumption'] or 0.0))})"
+            for c, v in b.items()
+            if c in com and float(v["unmet"] or 0.0) > 1e-6
+        )
+        share = total["unmet_share_of_consumption"]
+        out.append(
+            _card(
+                "Shortfall of consumption",
+                f"{short:,.0f} PJ",
+                f"{percent(float(share or 0.0))} of consumption (all energy); by commodity, "
+                f"share of its consumption: {by}",
+                True,
+            )
+        )
+    else:
+        out.append(_card("Shortfall of consumption", "none", "all consumption met"))
+    given = [
+        (c, float(v["stock_building_unmet"] or 0.0), float(v["stock_building"] or 0.0))
+        for c, v in b.items()
+        if c in com and float(v["stock_building_unmet"] or 0.0) > 1e-6
+    ]
+    if given:
+        out.append(
+            _card(
+                "Stock building given up",
+                ", ".join(f"{qty(g, com[c].unit)} {NICE.get(c, c)}" for c, g, _ in given),
+                "stocks not filled as planned (not a shortage): "
+                + ", ".join(
+                    f"{percent(g / p if p else 0.0)} of the {NICE.get(c, c)} stock building"
+                    for c, g, p in given
+                ),  # fmt: skip
+            )
+        )
+    return out
+
+
 def _key_figures(rd: ResultDir) -> str:
     r = rd.result
     s = rd.summary
@@ -84,10 +156,13 @@ def _key_figures(rd: ResultDir) -> str:
     cards = []
     if r.objective == r.objective:
         cb = r.cost_breakdown
-        detail = ", ".join(
-            f"{k} {v / 1e9:,.1f}" for k, v in cb.items() if isinstance(v, int | float) and v
+        parts = ", ".join(
+            f"{k.replace('_', ' ')} {v / 1e9:,.1f}"
+            for k, v in cb.items()
+            if isinstance(v, int | float) and v
         )
-        cards.append(_card("Total cost", f"USD {r.objective / 1e9:,.1f} bn", detail + " (bn)"))
+        cards.append(_card("Total cost", f"USD {r.objective / 1e9:,.1f} bn",
+                           f"{_cost_basis(r)}; of which {parts} (bn)"))  # fmt: skip
     imp = import_supply(r)
     total = float((imp["supplied"] * imp["commodity"].map(pj)).sum()) / years
     detail = "all commodities, supplied"
@@ -96,24 +171,7 @@ def _key_figures(rd: ResultDir) -> str:
         home = float((dom["supplied"] * dom["commodity"].map(pj)).sum()) / years
         detail += f"; domestic production {home:,.0f} PJ/yr not counted"
     cards.append(_card("Energy imports", f"{total:,.0f} PJ/yr", detail))
-    dem = float((r.unmet["demand"] * r.unmet["commodity"].map(pj)).sum())
-    unmet = r.unmet_pj()
-    if unmet > 1e-6:
-        by = ", ".join(
-            f"{NICE.get(c, c)} {v:,.1f} {r.scenario.commodities[c].unit}"
-            for c, v in r.unmet_by_commodity().items()
-            if v > 1e-6
-        )
-        cards.append(
-            _card(
-                "Unmet demand",
-                f"{unmet:,.0f} PJ",
-                f"{unmet / max(dem, 1e-9):.1%} of demand: {by}",
-                True,
-            )
-        )
-    else:
-        cards.append(_card("Unmet demand", "none", "all demand met"))
+    cards += _shortfall_cards(r)
     reserves = (s.get("metrics") or {}).get("reserves") or {}
     cover = [
         f"{NICE.get(c, c)} {v['days_of_cover']:,.0f} d"
@@ -259,6 +317,114 @@ def _routes_section(r: Result) -> str:
     return "".join(parts)
 
 
+def _comparison_section(base: ResultDir, rd: ResultDir) -> str:
+    """The run against a baseline on a stated common basis
+    (:func:`corridors.analysis.compare.compare_results`): each headline figure with its
+    basis, or why it cannot be compared."""
+    pair = compare_results(base.result, rd.result, (base.summary, rd.summary))
+    t = pd.DataFrame(
+        {
+            "figure": [ln.figure for ln in pair.lines],
+            pair.before.name: [ln.before for ln in pair.lines],
+            pair.after.name: [ln.after for ln in pair.lines],
+            "change": [ln.change for ln in pair.lines],
+            "basis": [ln.basis for ln in pair.lines],
+        }
+    )
+    notes = "".join(f"<li>{_e(n)}</li>" for n in pair.notes)
+    return f'<h3>Against {_e(pair.before.name)}</h3><ul class="meta">{notes}</ul>' + _table(
+        t, numeric=[pair.before.name, pair.after.name]
+    )
+
+
+def _event_days(sc: Scenario) -> list[tuple[float, float, str]]:
+    """(first day, day after the last, label) of each disruption applied (not the Monte Carlo
+    ones), day 0 = the start of the horizon."""
+    h = sc.horizon
+    end_all = h.periods * h.period_days
+    out = []
+    for ev in sc.disruptions:
+        if ev.probability is not None or ev.capacity_factor >= 1.0:
+            continue
+        a: float = 0.0
+        b: float = end_all
+        if isinstance(ev.start, int):
+            a = (ev.start - 1) * h.period_days
+        elif isinstance(ev.start, dt.date) and h.start is not None:
+            a = float((ev.start - h.start).days)
+        if isinstance(ev.end, int):
+            b = ev.end * h.period_days
+        elif isinstance(ev.end, dt.date) and h.start is not None:
+            b = float((ev.end - h.start).days + 1)
+        target = ev.target if isinstance(ev.target, str) else ", ".join(ev.target)
+        state = "closed" if ev.capacity_factor <= 0 else f"at {ev.capacity_factor:.0%}"
+        out.append((a, b, f"{target} {state}"))
+    return out
+
+
+def _day_labels(sc: Scenario) -> list[tuple[float, str]]:
+    """x-axis labels of a chart over the horizon: month starts when dated, else days."""
+    h = sc.horizon
+    days = h.periods * h.period_days
+    if h.start is not None:
+        out = []
+        d = dt.date(h.start.year, h.start.month, 1)
+        step = 1 if days <= 200 else 2 if days <= 400 else 6
+        while (d - h.start).days <= days:
+            if d >= h.start:
+                out.append(
+                    (float((d - h.start).days), d.strftime("%b %Y" if d.month == 1 else "%b"))
+                )
+            m = d.month - 1 + step
+            d = dt.date(d.year + m // 12, m % 12 + 1, 1)
+        return out
+    every = max(1.0, float(np.ceil(days / 6 / 10) * 10))
+    return [(float(v), f"day {v:g}") for v in np.arange(0, days + 1e-9, every)]
+
+
+def stock_charts(r: Result) -> str:
+    """Stocks over time in a multi-period run: the end-of-period level (storage.csv
+    ``level``) summed over every storage site of each commodity, one chart per commodity in
+    its unit, from the stock at the start (day 0); red bands: the disruptions."""
+    sc = r.scenario
+    h = sc.horizon
+    st = r.storage
+    if st.empty or not r.has_solution:
+        return "<p>No stocks in this scenario.</p>"
+    levels = st.groupby(["commodity", "period"])["level"].sum()
+    xs = [0.0] + [t * h.period_days for t in range(1, h.periods + 1)]
+    shade = _event_days(sc)
+    labels = _day_labels(sc)
+    charts = []
+    for i, c in enumerate(dict.fromkeys(st["commodity"])):
+        unit = sc.commodities[c].unit if c in sc.commodities else ""
+        start = sum(j.initial for j in sc.storage if j.commodity == c)
+        lv = levels.loc[c].reindex(range(1, h.periods + 1)).to_numpy(dtype=float)
+        ys = [start, *lv]
+        colour = style.COMMODITY_COLOURS.get(c, style.PALETTE[i % len(style.PALETTE)])
+        low = float(np.nanmin(lv)) if len(lv) else start
+        charts.append(
+            f"<div><h3>{_e(NICE.get(c, c))}: stock, {_e(unit)}</h3>"
+            + line_chart(
+                xs,
+                [(f"{NICE.get(c, c)} stock", colour, ys)],
+                unit,
+                labels,
+                shade,
+                [(start, "stock at the start")],
+            )  # fmt: skip
+            + f'<p class="meta">Lowest {_num(low)} {_e(unit)} '
+            f"({percent(low / start) if start > 0 else '–'} of the start).</p></div>"
+        )
+    caption = (
+        "End-of-period stock summed over every storage site of the commodity (storage.csv "
+        f"level), per period of {h.period_days:g} days, from the stock at the start (day 0, "
+        "dashed); red bands: disruptions. Stocks must be back at their final level "
+        "(final_min, by default the start) at the end of the horizon."
+    )
+    return f'<div class="grid2">{"".join(charts)}</div><p class="meta">{_e(caption)}</p>'
+
+
 def build_report(
     rd: ResultDir,
     compare: ResultDir | None = None,
@@ -268,7 +434,6 @@ def build_report(
     """The HTML text of the briefing."""
     r = rd.result
     sc = r.scenario
-    pj = _pj_map(r)
     years = layers.years(r)
     parts: list[str] = []
     status = r.status.value
@@ -300,7 +465,9 @@ def build_report(
     parts.append(
         f"<figure>{_img(png, f'Map of flows, scenario {sc.name}')}"
         "<figcaption>Line width ∝ energy carried (PJ/yr); chokepoints labelled with their share "
-        "of energy imports; dashed red: disrupted.</figcaption></figure>"
+        "of energy imports; dashed red: disrupted. Red circles: shortfall of consumption, "
+        "labelled with its share of the region's consumption; grey dashed circles: stock "
+        "building given up at reserve sites (not a shortage).</figcaption></figure>"
     )
     if compare is not None:
         png = maps.png_bytes(maps.figure_compare(compare.result, r, colour_by=colour_by, dpi=dpi))
@@ -308,8 +475,12 @@ def build_report(
             f"<h3>Before and after</h3><figure>"
             f"{_img(png, f'{compare.result.scenario.name} against {sc.name}')}</figure>"
         )
+        parts.append(_comparison_section(compare, rd))
     parts.append("<h3>Explore the flows</h3>")
     parts.append(webmap.interactive_map(r, colour_by, dom_id="cmap"))
+    if sc.horizon.periods > 1:
+        parts.append("<h2>Stocks over time</h2>")
+        parts.append(stock_charts(r))
 
     # charts
     ch = layers.chokepoint_table(r).sort_values("share_energy", ascending=False)
@@ -374,32 +545,7 @@ def build_report(
     )
     parts.append(_table(st, numeric=list(st.columns[1:])))
 
-    parts.append("<h3>Unmet demand</h3>")
-    names = _names(r)
-    un = r.unmet.copy()
-    un = un[un["unmet"] > 1e-6]
-    if len(un):
-        g = un.groupby(["node", "commodity"], sort=False)[["unmet", "demand"]].sum().reset_index()
-        ut = pd.DataFrame(
-            {
-                "demand region": g["node"].map(names),
-                "commodity": g["commodity"].map(lambda c: NICE.get(c, c)),
-                "unmet": [
-                    f"{_num(u)} {sc.commodities[c].unit}"
-                    for u, c in zip(g["unmet"], g["commodity"], strict=True)
-                ],
-                "unmet PJ": [
-                    _num(u * pj[c]) for u, c in zip(g["unmet"], g["commodity"], strict=True)
-                ],
-                "share of demand": [
-                    _pct(u / d if d > 0 else 0, 1)
-                    for u, d in zip(g["unmet"], g["demand"], strict=True)
-                ],
-            }
-        )
-        parts.append(_table(ut, numeric=["unmet", "unmet PJ", "share of demand"]))
-    else:
-        parts.append("<p>All demand is met in every period.</p>")
+    parts.append(stock_building_table(r))
 
     reserves = (rd.summary.get("metrics") or {}).get("reserves") or {}
     if reserves:
@@ -412,7 +558,11 @@ def build_report(
                     "days of consumption": _num(v.get("days_of_consumption"), 0),
                     "first shortfall (day)": _num(v.get("first_shortfall_day"), 0),
                     "survival (days)": _num(v.get("survival_days"), 0),
-                    "lowest stock": _num(v.get("min_reserve_level")),
+                    "lowest stock": (
+                        f"{_num(v.get('min_reserve_level'))} {sc.commodities[c].unit}"
+                        if c in sc.commodities and v.get("min_reserve_level") is not None
+                        else _num(v.get("min_reserve_level"))
+                    ),
                 }
                 for c, v in reserves.items()
                 if isinstance(v, dict)
@@ -506,4 +656,4 @@ def write_report(
     return path
 
 
-__all__ = ["bar_chart", "build_report", "write_report"]
+__all__ = ["bar_chart", "build_report", "stock_charts", "write_report"]

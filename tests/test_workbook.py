@@ -323,3 +323,84 @@ def test_baseline_workbook_matches_its_csv_files(tmp_path: Path) -> None:
     seen = assert_tables_match(tmp_path / "out", wb)
     assert {"flows", "unmet", "supply", "storage", "prices", "binding", "diversity"} <= set(seen)
     assert "regions" in wb.sheetnames
+
+
+def test_period_lengths_rates_per_year_and_binding_units(run_dir: Path) -> None:
+    """The tables' new columns: ``period_days (days)``, ``capacity_per_year`` in the row's
+    unit per year, binding's flow and limit in its ``quantity_unit`` and its shadow price in
+    its ``unit`` (USD per Mt), supply limits among the binding rows."""
+    wb = openpyxl.load_workbook(run_dir / WORKBOOK_NAME)
+    for name in ("flows", "unmet", "supply", "storage", "prices", "binding"):
+        headers = [c.value for c in wb[name][1]]
+        assert "period_days (days)" in headers, (name, headers)
+        col = headers.index("period_days (days)") + 1
+        assert (
+            wb[name].cell(2, col).value == 30 and wb[name].cell(2, col).number_format == "#,##0.0"
+        )
+    flows = wb["flows"]
+    headers = [c.value for c in flows[1]]
+    assert "capacity_per_year (unit per year)" in headers and "unit" in headers
+    assert "output_unit" in headers and "degenerate" in headers
+    got = read_sheet(flows).set_index(["link", "period"])
+    # l1 carries at most 12 Mt a year: 12 x 30/365 Mt in each 30-day period
+    assert got.loc[("l1", 1), "capacity_per_year"] == pytest.approx(12.0)
+    assert got.loc[("l1", 1), "capacity"] == pytest.approx(12.0 * 30 / 365)
+    assert got.loc[("l1", 1), "unit"] == "Mt" and got.loc[("lg", 1), "unit"] == "bcm"
+    fmt = {h: flows.cell(2, j + 1).number_format for j, h in enumerate(headers)}
+    assert fmt["capacity_per_year (unit per year)"] == "#,##0.00"
+    binding = wb["binding"]
+    headers = [c.value for c in binding[1]]
+    assert {"flow (quantity_unit)", "capacity (quantity_unit)", "shadow_price (unit)",
+            "quantity_unit", "unit", "kind", "degenerate"} <= set(headers)  # fmt: skip
+    b = read_sheet(binding)
+    assert "supply" in set(b["kind"]) and "link" in set(b["kind"])
+    lg = b[b["element"] == "lg"].iloc[0]
+    assert lg["quantity_unit"] == "bcm" and lg["unit"] == "USD per bcm"
+    supply = read_sheet(wb["supply"])
+    assert {"shadow_price", "degenerate", "unit"} <= set(supply.columns)
+    assert "shadow_price (USD per unit)" in [c.value for c in wb["supply"][1]]
+
+
+def test_binding_of_an_older_folder_keeps_its_header() -> None:
+    """binding.csv without quantity_unit (format 2): the header says what the unit is."""
+    from corridors.outputs.workbook import table_sheet
+
+    old = pd.DataFrame(
+        {"element": ["l1"], "period": [1], "flow": [1.0], "capacity": [1.0],
+         "shadow_price": [5.0], "unit": ["USD per unit"]}
+    )  # fmt: skip
+    sheet = table_sheet("binding", old, {"crude_oil": "Mt"}, source="binding.csv")
+    assert "flow (link: its commodity's unit; node: PJ)" in sheet.headers
+    assert "shadow_price (unit)" in sheet.headers and list(sheet.table.columns) == list(old.columns)
+
+
+def test_summary_horizon_reserves_definitions_and_costs(run_dir: Path) -> None:
+    """summary.json's new blocks: the horizon in days, supply_balance in commodity units,
+    disruption_start_day a day of the horizon, definitions texts without a unit, and every
+    cost_breakdown entry (take_or_pay, at_sea too) in USD."""
+    from corridors.outputs.workbook import summary_sheet
+
+    wb = openpyxl.load_workbook(run_dir / WORKBOOK_NAME)
+    sheet = read_sheet(wb["summary"])
+    rows = {k: (v, u) for k, v, u in sheet.itertuples(index=False)}
+    assert rows["horizon.period_days"] == (30, "days") and rows["horizon.days"] == (60, "days")
+    assert rows["horizon.periods"][0] == 2 and missing(rows["horizon.periods"][1])
+    assert rows["supply_balance.crude_oil.supplied"][1] == "Mt"
+    assert rows["supply_balance.pipeline_gas.not_supplied_pj"][1] == "PJ"
+    assert rows["metrics.reserves.crude_oil.disruption_start_day"][1] == "day"
+    assert rows["metrics.reserves.crude_oil.survival_days"][1] == "days"
+    defs = {k: u for k, (_v, u) in rows.items() if k.startswith("definitions.")}
+    assert defs and all(missing(u) for u in defs.values()), defs
+    costs = {"supply": 1.0, "take_or_pay": 2.0e9, "at_sea": 3.0e6, "release": 0.0}
+    summary = {
+        "cost_breakdown": costs,
+        "metrics": {"reserves": {"crude_oil": {"disruption_start_day": 14.0,
+                                               "first_shortfall_day": 21.0}}},
+    }  # fmt: skip
+    s = summary_sheet(summary, {"crude_oil": "Mt"}, set())
+    got = {k: (u, f) for (k, _v, u), f in zip(s.table.itertuples(index=False),
+                                              s.row_formats["value"], strict=True)}  # fmt: skip
+    for key in costs:
+        assert got[f"cost_breakdown.{key}"] == ("USD", "#,##0"), key
+    assert got["metrics.reserves.crude_oil.disruption_start_day"] == ("day", "#,##0.0")
+    assert got["metrics.reserves.crude_oil.first_shortfall_day"] == ("day", "#,##0.0")

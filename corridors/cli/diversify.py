@@ -18,8 +18,10 @@ def compare(
         "results/compare"
     ),
 ) -> None:
-    """Compare result folders: comparison.csv, comparison.md and charts (shares by supplier and
-    corridor, chokepoint exposure, cost and unmet demand).
+    """Compare result folders: comparison.csv, comparison.md, comparison.txt and charts
+    (shares by supplier and corridor, chokepoint exposure, cost and unmet demand); prints the
+    files, then the comparison itself (comparison.txt: each run's horizon, the common basis,
+    the change of each headline figure with its basis).
 
     Example: corridors compare results/baseline results/hormuz --out results/compare
     """
@@ -29,6 +31,11 @@ def compare(
     out.print(f"[bold]{len(dirs)} runs compared[/bold] -> {out_dir}")
     for p in written:
         out.print(f"  {p.name}")
+    summary = next((p for p in written if p.name == "comparison.txt"), None)
+    if summary is not None and summary.is_file():
+        out.print()
+        # plain text: brackets in it are not rich markup, long lines are not re-wrapped
+        out.print(summary.read_text(encoding="utf-8").rstrip("\n"), markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -17,7 +17,7 @@ import networkx as nx
 import numpy as np
 
 from corridors.core.availability import Availability, TargetResolver, availability
-from corridors.core.check import assert_invariants, checking_enabled
+from corridors.core.check import assert_invariants, check_scenario, checking_enabled
 from corridors.core.data import ModelData, model_data
 from corridors.core.model import BuiltModel, build_model, set_bounds
 from corridors.core.policy import PolicyModel, add_policy
@@ -102,12 +102,21 @@ def prepare(
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    checked: Network | None = None
     if not isinstance(scenario, Scenario):
         say("loading scenario")
-        scenario = load_scenario(scenario)
+        if network is None:  # every problem of every stage (files, network, targets) at once
+            scenario, checked = check_scenario(scenario)
+        else:
+            scenario = load_scenario(scenario)
     check_solver(scenario.solver, scenario)  # before the build: a missing solver fails fast
     say("loading network")
-    network = load_network(scenario) if network is None else network_from_graph(network, scenario)
+    if checked is not None:
+        network = checked
+    elif network is None:
+        network = load_network(scenario)
+    else:
+        network = network_from_graph(network, scenario)
     resolver = TargetResolver(scenario, network)
     avail = availability(scenario, network, resolver)
     timings["load_s"] = time.perf_counter() - t0

@@ -3,7 +3,8 @@
 Tables (GeoDataFrames in EPSG:4326): :func:`link_flows` (one row per arc: flow over the
 horizon and per year, in units and PJ, capacity, utilisation, lowest availability),
 :func:`link_period_table` (one row per arc and period), :func:`node_table` (supplied volume,
-demand and unmet demand, PJ) and :func:`chokepoint_table` (throughput and share of imports).
+demand and unmet demand, PJ; consumption and its shortfall apart from stock building and what
+of it was given up) and :func:`chokepoint_table` (throughput and share of imports).
 The static maps (:mod:`corridors.outputs.maps`), the interactive map (:mod:`corridors.outputs.webmap`) and the
 report draw from them. :func:`write_gpkg` and :func:`write_geojson` export them as layers
 ``nodes``, ``links``, ``link_periods`` and ``chokepoints``. No matplotlib here.
@@ -18,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from corridors.analysis.metrics import chokepoint_exposure
+from corridors.analysis.metrics import chokepoint_exposure, stock_building_rows
 from corridors.core.results import Result
 from corridors.io.files import atomic_write
 from corridors.units import DAYS_PER_YEAR
@@ -121,13 +122,25 @@ def link_period_table(result: Result) -> gpd.GeoDataFrame:
 
 
 def node_table(result: Result) -> gpd.GeoDataFrame:
-    """Nodes with supplied volume, demand and unmet demand over the horizon (PJ)."""
+    """Nodes with supplied volume, demand and unmet demand over the horizon (PJ).
+
+    ``demand_pj``, ``unmet_pj`` and ``unmet_share`` count every demand entry; split by purpose:
+    ``consumption_pj`` and its ``shortfall_pj`` (``shortfall_share`` = shortfall /
+    consumption), ``stock_building_pj`` and what of it was ``given_up_pj`` (not a shortage).
+    """
     nodes = result.network.nodes
     pj = pj_factors(result)
     sup = result.supply.assign(pj=lambda d: d["supplied"] * d["commodity"].map(pj))
+    building = stock_building_rows(result).to_numpy(dtype=bool)
     un = result.unmet.assign(
         pj=lambda d: d["unmet"] * d["commodity"].map(pj),
         dem_pj=lambda d: d["demand"] * d["commodity"].map(pj),
+    )
+    un = un.assign(
+        cons_pj=np.where(building, 0.0, un["dem_pj"]),
+        short_pj=np.where(building, 0.0, un["pj"]),
+        build_pj=np.where(building, un["dem_pj"], 0.0),
+        given_pj=np.where(building, un["pj"], 0.0),
     )
     df = pd.DataFrame(index=nodes.index)
     df["name"] = nodes["name"].fillna("").astype(str)
@@ -138,6 +151,17 @@ def node_table(result: Result) -> gpd.GeoDataFrame:
     df["unmet_pj"] = un.groupby("node")["pj"].sum().reindex(df.index).fillna(0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         df["unmet_share"] = np.where(df["demand_pj"] > 0, df["unmet_pj"] / df["demand_pj"], 0.0)
+    for col, src in (
+        ("consumption_pj", "cons_pj"),
+        ("shortfall_pj", "short_pj"),
+        ("stock_building_pj", "build_pj"),
+        ("given_up_pj", "given_pj"),
+    ):
+        df[col] = un.groupby("node")[src].sum().reindex(df.index).fillna(0.0).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["shortfall_share"] = np.where(
+            df["consumption_pj"] > 0, df["shortfall_pj"] / df["consumption_pj"], 0.0
+        )
     _, nf = disruption_factors(result)
     df["availability_min"] = nf.reindex(df.index).astype(float)
     df["disrupted"] = df["availability_min"] < 1.0 - 1e-9

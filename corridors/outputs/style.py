@@ -1,6 +1,8 @@
 """The look shared by every map (static and interactive) and the report: colours, names,
 figure size, the source line, the width and colour scales (:class:`Style`) and the short texts
-(labels, headline, period) drawn on a map. No matplotlib here.
+(labels, period) drawn on a map. The headline under a map's title (imports, cost, shortfall of
+consumption, stock building given up) is :func:`corridors.outputs.maps.headline_lines`, shared
+by the static and the interactive map. No matplotlib here.
 """
 
 from __future__ import annotations
@@ -11,10 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from corridors.analysis.metrics import import_supply
 from corridors.core.results import Result
 from corridors.errors import CorridorsError
-from corridors.outputs.layers import link_flows, pj_factors, years
+from corridors.outputs.layers import link_flows
 from corridors.units import DAYS_PER_YEAR
 
 COLOUR_BY = ("commodity", "corridor")
@@ -108,26 +109,6 @@ def short_label(name: str, ident: str) -> str:
     return (name or ident).split(" (")[0]
 
 
-def headline_text(result: Result) -> str:
-    """Imports, cost, unmet demand and (if not optimal) the solver status, on one line."""
-    pj = pj_factors(result)
-    sup = import_supply(result)  # domestic production is not an import
-    total = float((sup["supplied"] * sup["commodity"].map(pj)).sum())
-    dem = float((result.unmet["demand"] * result.unmet["commodity"].map(pj)).sum())
-    unmet = result.unmet_pj()
-    n_years = years(result)
-    parts = [f"imports {total / n_years:,.0f} PJ/yr"]
-    if result.objective == result.objective:
-        parts.append(f"cost USD {result.objective / 1e9:,.1f} bn")
-    if unmet > 1e-6:
-        parts.append(f"unmet demand {unmet:,.0f} PJ ({unmet / max(dem, 1e-9):.1%})")
-    else:
-        parts.append("all demand met")
-    if not result.is_ok:
-        parts.append(f"solver status: {result.status.value}")
-    return " · ".join(parts)
-
-
 def period_text(result: Result) -> str:
     """The horizon in words: "one year", "60-day horizon" or "4 periods of 15 days"."""
     h = result.scenario.horizon
@@ -143,7 +124,6 @@ __all__ = [
     "SLIDE_SIZE",
     "SOURCE_LINE",
     "Style",
-    "headline_text",
     "make_style",
     "period_text",
     "short_label",

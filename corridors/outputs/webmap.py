@@ -4,32 +4,48 @@ An inline SVG of the projected basemap, flows and nodes (same frame, projection 
 the static maps in :mod:`corridors.outputs.maps`) with inline JavaScript for pan (drag), zoom (wheel,
 buttons), reset (double-click) and hover tooltips. Everything is embedded; nothing is fetched.
 
+Demand regions short of consumption (demand entries of purpose ``consumption``) get a red
+circle (area ∝ PJ, the static map's scale) and a label with the shortfall and its share of the
+region's consumption; stock building given up at reserve sites (purpose ``stock_building``) is
+a grey dashed circle without a label: it is not a shortage. The subtitle states both, each on
+its basis. These texts and splits are the static map's
+(:func:`~corridors.outputs.maps.headline_lines`, :func:`~corridors.outputs.maps.unmet_by_node`,
+:func:`~corridors.outputs.maps.shortfall_labels`), so both maps say the same.
+
 Frame and basemap come from :mod:`corridors.outputs.geo`, colours and texts from
-:mod:`corridors.outputs.style`; no matplotlib here.
+:mod:`corridors.outputs.style` and :mod:`corridors.outputs.maps`; nothing is drawn with
+matplotlib here.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from corridors.analysis.compare import percent, qty
+from corridors.analysis.metrics import stock_building_rows
 from corridors.core.results import Result
 from corridors.io.files import atomic_write
 from corridors.outputs.geo import line_parts, make_frame, projected_basemap
 from corridors.outputs.layers import chokepoint_table, link_flows, node_table, years
+from corridors.outputs.maps import GIVEN_UP, headline_lines, shortfall_labels, unmet_by_node
 from corridors.outputs.style import (
     CHOKE,
     CUT,
     INK,
+    NICE_NAMES,
     SOURCE_LINE,
-    headline_text,
     make_style,
+    period_text,
     short_label,
 )
+from corridors.units import DAYS_PER_YEAR
 
 
 def _json_script(obj: Any) -> str:
@@ -51,9 +67,169 @@ def _fmt(v: float, unit: str = "") -> str:
     return f"{s} {unit}".strip()
 
 
+def _node_texts(result: Result) -> dict[str, dict[str, str]]:
+    """Per node, the tooltip lines of its demand over the horizon, per commodity in its unit:
+    ``consumption`` and its ``shortfall`` (with the share of the node's consumption), and
+    apart ``building`` (stock building planned) and ``given_up`` (not a shortage)."""
+    un = result.unmet
+    if not result.has_solution or un.empty:
+        return {}
+    com = result.scenario.commodities
+    h = result.scenario.horizon
+    days = h.periods * h.period_days
+    over = "" if days == DAYS_PER_YEAR else f" over {days:g} days"
+    g = (
+        un.assign(_b=stock_building_rows(result).to_numpy())
+        .groupby(["node", "_b", "commodity"], sort=False)[["demand", "unmet"]]
+        .sum()
+    )
+    lines: dict[str, dict[str, list[str]]] = {}
+    for (node, building, c), row in g.iterrows():
+        unit = com[c].unit if c in com else ""
+        name = NICE_NAMES.get(c, str(c).replace("_", " "))
+        dem, miss = float(row["demand"]), float(row["unmet"])
+        share = miss / dem if dem > 0 else float("nan")
+        d = lines.setdefault(str(node), {})
+        if building:
+            d.setdefault("building", []).append(f"{qty(dem, unit)} {name}{over}")
+            if miss > 1e-6:
+                d.setdefault("given_up", []).append(
+                    f"{qty(miss, unit)} {name} ({percent(share)} of it; not a shortage)"
+                )
+        else:
+            d.setdefault("consumption", []).append(f"{qty(dem, unit)} {name}{over}")
+            if miss > 1e-6:
+                d.setdefault("shortfall", []).append(
+                    f"{qty(miss, unit)} {name} = {percent(share)} of its consumption"
+                )
+    out: dict[str, dict[str, str]] = {}
+    for node, d in lines.items():
+        out[node] = {k: " · ".join(v) for k, v in d.items()}
+        if "consumption" in d and "shortfall" not in d:
+            out[node]["shortfall"] = "none"
+    return out
+
+
+@dataclass
+class _Label:
+    """A text to place near the anchor ``(x, y)`` (SVG units) clear of a marker of radius
+    ``r``; ``cls``: "" (black), "short" or "cut" (red, bold); higher priority placed first."""
+
+    x: float
+    y: float
+    text: str
+    cls: str
+    priority: float
+    r: float
+
+
+_HALO = 0.5 * 1000 / 740
+"""SVG units per point of the static map's marker size: its map is ~740 pt wide, this one 1000."""
+_FONT = 11.0  # SVG units at the initial view, as in MAP_CSS
+_DIRS = [(1, -1), (1, 1), (-1, -1), (-1, 1), (1, 0), (-1, 0), (0, -1), (0, 1)]
+_RINGS = (2.0, 7.0, 14.0, 24.0, 36.0, 50.0, 66.0, 84.0)
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+@dataclass
+class _Spot:
+    """A candidate place of a label: the text's anchor point, its box, ring and direction."""
+
+    score: float
+    tx: float
+    ty: float
+    ring: int
+    box: tuple[float, float, float, float]
+    ux: int
+    anchor: str
+
+
+def _place_labels(
+    labels: list[_Label], markers: list[tuple[float, float, float]], W: float, H: float
+) -> list[str]:
+    """SVG text (and leader lines) for ``labels``, placed greedily without overlaps.
+
+    In order of priority each label tries 8 directions on rings of growing distance from its
+    marker; the first text box (estimated from the font size) inside the map that clears every
+    placed label and marker wins, else the one overlapping least. A label beyond the first two
+    rings gets a leader line. Offsets are in screen units of the initial view: the script keeps
+    them (and the font size) constant on screen as the map zooms, so labels only move apart.
+    """
+    taken: list[tuple[float, ...]] = [(x - r, y - r, x + r, y + r) for x, y, r in markers]
+    ascent, descent = 0.8 * _FONT, 0.25 * _FONT
+    texts: list[str] = []
+    leaders: list[str] = []
+    for lab in sorted(labels, key=lambda item: -item.priority):
+        width = len(lab.text) * _FONT * (0.64 if lab.cls else 0.58)
+        best: _Spot | None = None
+        for k, ring in enumerate(_RINGS):
+            for ux, uy in _DIRS:
+                d = lab.r + ring
+                f = 0.75 if ux and uy else 1.0
+                tx = lab.x + ux * d * f
+                anchor = "start" if ux > 0 else "end" if ux < 0 else "middle"
+                if uy < 0:
+                    ty = lab.y - d * f - descent
+                elif uy > 0:
+                    ty = lab.y + d * f + ascent
+                else:
+                    ty = lab.y + (ascent - descent) / 2
+                x0 = tx if ux > 0 else tx - width if ux < 0 else tx - width / 2
+                box = (x0 - 2, ty - ascent - 1.5, x0 + width + 2, ty + descent + 1.5)
+                clash = sum(_overlap(box, t) for t in taken)
+                outside = box[0] < 0 or box[1] < 0 or box[2] > W or box[3] > H
+                score = clash + (1e6 if outside else 0.0) + k * 1e-3
+                if best is None or score < best.score:
+                    best = _Spot(score, tx, ty, k, box, ux, anchor)
+                if clash == 0 and not outside:
+                    break
+            if best is not None and best.score < 1:
+                break
+        assert best is not None
+        taken.append(best.box)
+        cls = f" {lab.cls}" if lab.cls else ""
+        dx, dy = round(best.tx - lab.x, 1), round(best.ty - lab.y, 1)
+        texts.append(
+            f'<text class="lb{cls}" data-x="{lab.x}" data-y="{lab.y}" data-dx="{dx}" '
+            f'data-dy="{dy}" text-anchor="{best.anchor}" x="{round(best.tx, 1)}" '
+            f'y="{round(best.ty, 1)}">{html.escape(lab.text)}</text>'
+        )
+        if best.ring >= 2:  # displaced: a line from the marker to the text
+            _, by0, _, by1 = best.box
+            lx = best.tx - 2 if best.ux > 0 else best.tx + 2 if best.ux < 0 else best.tx
+            if best.ux:
+                ly = min(max(lab.y, by0 + 1.5), by1 - 1.5)
+            else:
+                ly = by1 if best.ty < lab.y else by0
+            ldx, ldy = round(lx - lab.x, 1), round(ly - lab.y, 1)
+            leaders.append(
+                f'<line class="ld{cls}" data-x="{lab.x}" data-y="{lab.y}" data-dx="{ldx}" '
+                f'data-dy="{ldy}" x1="{lab.x}" y1="{lab.y}" x2="{round(lab.x + ldx, 1)}" '
+                f'y2="{round(lab.y + ldy, 1)}"/>'
+            )
+    return leaders + texts
+
+
+_LEGEND = {
+    "region": '<span><i class="pt" style="background:#222222"></i>demand region</span>',
+    "short": '<span><i class="ring short"></i>shortfall of consumption (area ∝ PJ; '
+    "labelled with its share of the region's consumption)</span>",
+    "site": f'<span><i class="pt" style="background:{GIVEN_UP}"></i>reserve site</span>',
+    "given": '<span><i class="ring given"></i>stock building given up (not a shortage)</span>',
+    "cut": '<span><i class="dash"></i>disrupted</span>',
+}
+
+
 def interactive_map(result: Result, colour_by: str = "commodity", dom_id: str = "cmap") -> str:
     """An HTML fragment: an SVG map with inline JavaScript for pan (drag), zoom (wheel,
-    buttons), reset (double-click) and hover tooltips (flow, capacity, commodity).
+    buttons), reset (double-click) and hover tooltips (flow, capacity, commodity; a region's
+    consumption and shortfall, a reserve site's stock building and what of it was given up),
+    followed by its legend (below the map, so that it hides nothing).
 
     Everything is embedded; nothing is fetched. Names from the data are escaped (text nodes
     are set with ``textContent``; JSON in the script has ``<``, ``>``, ``&`` escaped).
@@ -135,12 +311,36 @@ def interactive_map(result: Result, colour_by: str = "commodity", dom_id: str = 
         )
     nodes = node_table(result)
     chokes = chokepoint_table(result).set_index("id")
+    split = unmet_by_node(result).reindex(nodes["id"]).fillna(0.0)
+    short_texts = shortfall_labels(result)
+    by_node = _node_texts(result)
+    ref = max(float(split["consumption"].max()) if len(split) else 0.0, 1e-9)
+
+    def halo(pj: float) -> float:  # the static map's area scale, as a radius in SVG units
+        return round(_HALO * math.sqrt(60 + 1400 * pj / ref), 2)
+
+    halos: list[str] = []
+    markers: list[str] = []
+    labels: list[_Label] = []
+    obstacles: list[tuple[float, float, float]] = []
+    shown: set[str] = set()
     for r in nodes.itertuples():
-        if r.kind != "chokepoint" and r.demand_pj <= 0 and r.supplied_pj <= 0:
+        sp = split.loc[r.id]
+        cons, short = float(sp["consumption"]), float(sp["shortfall"])
+        building, given = float(sp["stock_building"]), float(sp["given_up"])
+        if r.kind != "chokepoint" and cons <= 0 and building <= 0 and r.supplied_pj <= 0:
             continue
         p = frame.project(r.geometry)
+        x, y = sx(p.x), sy(p.y)
         i = len(data)
-        item = {"t": "node", "name": r.name or r.id, "kind": r.kind, "country": r.country}
+        item: dict[str, Any] = {
+            "t": "node",
+            "name": r.name or r.id,
+            "kind": r.kind,
+            "country": r.country,
+        }
+        item.update(by_node.get(r.id, {}))
+        r_mark = 0.0
         if r.kind == "chokepoint":
             c = chokes.loc[r.id]
             item["share"] = f"{c['share_energy']:.1%} of energy imports"
@@ -148,36 +348,73 @@ def interactive_map(result: Result, colour_by: str = "commodity", dom_id: str = 
             cap = c["capacity_pj_per_year"]
             item["capacity"] = f"{_fmt(cap)} PJ/yr" if np.isfinite(cap) else "unlimited"
             fill, shape = (CUT, "cut") if r.disrupted else (CHOKE, "ch")
-        elif r.demand_pj > 0:
-            item["demand"] = f"{_fmt(r.demand_pj / years(result))} PJ/yr"
-            item["unmet"] = f"{_fmt(r.unmet_pj)} PJ ({r.unmet_share:.1%})"
-            fill, shape = (CUT if r.unmet_pj > 1e-6 else INK), "dem"
+        elif cons > 0:
+            fill, shape = INK, "dem"
+            shown.add("region")
+        elif building > 0:  # a reserve site that only builds stocks: muted, never red
+            fill, shape = GIVEN_UP, "site"
+            shown.add("site")
         else:
-            item["supplied"] = f"{_fmt(r.supplied_pj / years(result))} PJ/yr"
             fill, shape = "#4a4a4a", "sup"
+        if r.kind != "chokepoint" and r.supplied_pj > 0:
+            item["supplied"] = f"{_fmt(r.supplied_pj / years(result))} PJ/yr"
         if r.disrupted:
             item["state"] = f"disrupted (availability {r.availability_min:.0%})"
         data.append(item)
-        parts.append(
+        if given > 1e-6:  # stock building given up: grey, dashed, beneath any shortfall
+            halos.append(
+                f'<circle class="halo given" data-i="{i}" data-r="{halo(given)}" cx="{x}" '
+                f'cy="{y}" r="{halo(given)}"/>'
+            )
+            shown.add("given")
+        if short > 1e-6:
+            r_mark = halo(short)
+            halos.append(
+                f'<circle class="halo short" data-i="{i}" data-r="{r_mark}" cx="{x}" cy="{y}" '
+                f'r="{r_mark}"/>'
+            )
+            shown.add("short")
+            labels.append(
+                _Label(
+                    x,
+                    y,
+                    f"{short_label(r.name, r.id)}: {short_texts.get(r.id, '')}",
+                    "short",
+                    2e9 + short,
+                    r_mark,
+                )
+            )
+        markers.append(
             f'<circle class="nd {shape}" data-i="{i}" data-r="{_NODE_R[shape]}" '
-            f'cx="{sx(p.x)}" cy="{sy(p.y)}" r="{_NODE_R[shape]}" fill="{fill}"/>'
+            f'cx="{x}" cy="{y}" r="{_NODE_R[shape]}" fill="{fill}"/>'
         )
+        obstacles.append((x, y, _NODE_R[shape]))
         if r.kind == "chokepoint":
             s = float(chokes.loc[r.id, "share_energy"])
             state = f"{s:.0%}"
             if r.disrupted:
                 state = "closed" if r.availability_min <= 1e-9 else f"at {r.availability_min:.0%}"
-            text = html.escape(f"{short_label(r.name, r.id)} {state}")
-            parts.append(
-                f'<text class="lb" data-x="{sx(p.x)}" data-y="{sy(p.y)}" x="{sx(p.x) + 6}" '
-                f'y="{sy(p.y) - 6}">{text}</text>'
+            labels.append(
+                _Label(
+                    x,
+                    y,
+                    f"{short_label(r.name, r.id)} {state}",
+                    "cut" if r.disrupted else "",
+                    (1e9 if r.disrupted else 0.0) + s,
+                    _NODE_R[shape],
+                )
             )
+    parts += halos + markers
+    parts += _place_labels(labels, obstacles, W, H)
     legend = "".join(
         f'<span><i style="background:{html.escape(style.colours[k])}"></i>'
         f"{html.escape(style.label(k))}</span>"
         for k in style.colours
         if k in set(lf.loc[lf["flow"] > 1e-9].apply(style.key, axis=1))
     )
+    if bool(lf["disrupted"].any()) or bool(nodes["disrupted"].any()):
+        shown.add("cut")
+    legend += "".join(_LEGEND[k] for k in _LEGEND if k in shown)
     svg = (
         f'<svg viewBox="0 0 {W:g} {H:g}" '
         f'role="img" aria-label="{html.escape(result.scenario.name)} flow map">'
@@ -192,15 +429,15 @@ def interactive_map(result: Result, colour_by: str = "commodity", dom_id: str = 
         f'<button type="button" data-z="reset" title="Reset view">⟲</button></div>'
         f"{svg}"
         f'<div class="cmap-tip" hidden></div>'
-        f'<div class="cmap-legend">{legend}<span><i class="dash"></i>disrupted</span>'
-        f"<span>drag to pan · wheel to zoom · hover for figures</span></div>"
         f"</div>"
+        f'<div class="cmap-legend" id="{dom_id}-legend">{legend}'
+        f"<span>drag to pan · wheel to zoom · hover for figures</span></div>"
         f'<script type="application/json" id="{dom_id}-data">{_json_script(data)}</script>'
         f"<script>{script}</script>"
     )
 
 
-_NODE_R = {"ch": 4.5, "cut": 6.0, "dem": 4.0, "sup": 2.5}
+_NODE_R = {"ch": 4.5, "cut": 6.0, "dem": 4.0, "sup": 2.5, "site": 2.5}
 
 MAP_CSS = """
 .cmap{position:relative;border:1px solid #c8c8c8;background:#dde9f3;overflow:hidden;
@@ -217,6 +454,13 @@ MAP_CSS = """
 .cmap .nd.ch,.cmap .nd.cut{stroke:#222}
 .cmap .lb{font:11px sans-serif;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:3px;
   pointer-events:none}
+.cmap .lb.short,.cmap .lb.cut{fill:#d62728;font-weight:bold}
+.cmap .ld{stroke:#444;stroke-width:.9;vector-effect:non-scaling-stroke;pointer-events:none}
+.cmap .ld.short,.cmap .ld.cut{stroke:#d62728}
+.cmap .halo{vector-effect:non-scaling-stroke}
+.cmap .halo.short{fill:rgba(214,39,40,.18);stroke:#d62728;stroke-width:1.6}
+.cmap .halo.given{fill:rgba(138,138,138,.12);stroke:#8a8a8a;stroke-width:1;stroke-dasharray:3 2}
+.cmap .nd.site{stroke-width:.6}
 .cmap-tools{position:absolute;top:8px;right:8px;display:flex;flex-direction:column;gap:4px;z-index:2}
 .cmap-tools button{width:30px;height:30px;font-size:18px;border:1px solid #999;background:#fff;
   border-radius:4px;cursor:pointer}
@@ -224,10 +468,15 @@ MAP_CSS = """
   border:1px solid #888;border-radius:4px;padding:6px 8px;font:12px/1.35 sans-serif;
   box-shadow:0 2px 6px rgba(0,0,0,.25);max-width:320px}
 .cmap-tip b{display:block;margin-bottom:2px}
-.cmap-legend{position:absolute;left:8px;bottom:8px;background:rgba(255,255,255,.9);
-  padding:4px 8px;font:11px sans-serif;border-radius:4px;display:flex;gap:10px;flex-wrap:wrap}
+.cmap-legend{padding:5px 2px 0;font:11px sans-serif;color:#333;display:flex;gap:4px 12px;
+  flex-wrap:wrap;align-items:center}
+@media print{.cmap-legend{display:none}}
 .cmap-legend i{display:inline-block;width:18px;height:4px;margin-right:4px;vertical-align:middle}
 .cmap-legend i.dash{background:repeating-linear-gradient(90deg,#d62728 0 5px,transparent 5px 8px)}
+.cmap-legend i.pt{width:7px;height:7px;border-radius:50%}
+.cmap-legend i.ring{width:10px;height:10px;border-radius:50%;box-sizing:border-box}
+.cmap-legend i.ring.short{background:rgba(214,39,40,.18);border:1.5px solid #d62728}
+.cmap-legend i.ring.given{background:rgba(138,138,138,.12);border:1px dashed #8a8a8a}
 """
 
 _JS = r"""
@@ -241,18 +490,25 @@ _JS = r"""
   var vb = base.slice();
   var scaled = svg.querySelectorAll("[data-r]");
   var labels = svg.querySelectorAll(".lb");
+  var leaders = svg.querySelectorAll(".ld");
   function apply() {
     svg.setAttribute("viewBox", vb.join(" "));
     var s = vb[2] / base[2];
     for (var i = 0; i < scaled.length; i++) {
       scaled[i].setAttribute("r", (+scaled[i].getAttribute("data-r") * s).toFixed(3));
     }
+    // labels keep their size and their offset from the marker on screen
     for (var j = 0; j < labels.length; j++) {
       var l = labels[j];
-      l.setAttribute("x", (+l.getAttribute("data-x") + 6 * s).toFixed(2));
-      l.setAttribute("y", (+l.getAttribute("data-y") - 6 * s).toFixed(2));
+      l.setAttribute("x", (+l.getAttribute("data-x") + +l.getAttribute("data-dx") * s).toFixed(2));
+      l.setAttribute("y", (+l.getAttribute("data-y") + +l.getAttribute("data-dy") * s).toFixed(2));
       l.style.fontSize = (11 * s).toFixed(3) + "px";
       l.style.strokeWidth = (3 * s).toFixed(3) + "px";
+    }
+    for (var q = 0; q < leaders.length; q++) {
+      var d = leaders[q];
+      d.setAttribute("x2", (+d.getAttribute("data-x") + +d.getAttribute("data-dx") * s).toFixed(2));
+      d.setAttribute("y2", (+d.getAttribute("data-y") + +d.getAttribute("data-dy") * s).toFixed(2));
     }
   }
   function toSvg(cx, cy) {
@@ -305,7 +561,8 @@ _JS = r"""
   });
   var LABELS = { route: "Route", commodity: "Commodity", mode: "Mode", corridor: "Corridor",
     flow: "Flow", capacity: "Capacity", use: "Utilisation", kind: "Kind", country: "Country",
-    share: "Share", throughput: "Throughput", demand: "Demand", unmet: "Unmet",
+    share: "Share", throughput: "Throughput", consumption: "Consumption",
+    shortfall: "Shortfall", building: "Stock building", given_up: "Given up",
     supplied: "Supplied", state: "State" };
   function show(e) {
     var el = e.target.closest ? e.target.closest("[data-i]") : null;
@@ -351,16 +608,20 @@ _PAGE_CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
   margin:0;padding:16px 24px;color:#222;background:#fff}
 h1{font-size:22px;margin:0 0 4px}
-p.sub{color:#555;margin:0 0 12px}
+p.sub{color:#555;margin:0 0 2px}
+p.sub2{color:#222;margin:0 0 12px}
 """
 
 
 def write_html_map(result: Result, path: Path, colour_by: str = "commodity") -> Path:
     """A standalone interactive map page (works offline)."""
     sc = result.scenario
+    first, second = headline_lines(result)
     body = (
         f"<h1>Energy import flows — {html.escape(sc.name)}</h1>"
-        f'<p class="sub">{html.escape(headline_text(result))}</p>'
+        f'<p class="sub">Optimal flows over {html.escape(period_text(result))}: '
+        f"{html.escape(first)}</p>"
+        f'<p class="sub2">{html.escape(second[:1].upper() + second[1:])}</p>'
         f"{interactive_map(result, colour_by)}"
         f'<p class="sub">{html.escape(SOURCE_LINE)}.</p>'
     )

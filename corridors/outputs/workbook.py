@@ -8,11 +8,16 @@
 - one sheet per table of the folder, in the folder's order (a table absent from the folder is
   skipped), then ``replacement`` and ``regions`` from summary.json's ``response`` block (when
   they have rows);
-- headers carry units, ``cost_usd (USD)``; where the unit depends on the row (commodity
-  quantities: Mt of crude, bcm of gas) the header says ``flow (unit)`` and a ``unit`` column
-  (inserted after ``commodity`` when the CSV has none) gives it; ``delivered`` and ``arrived``
-  are in ``output_unit``, the unit of ``output_commodity``; diversity's ``value`` is in the
-  unit of its ``metric``;
+- headers carry units, ``cost_usd (USD)``, ``period_days (days)``; where the unit depends on
+  the row (commodity quantities: Mt of crude, bcm of gas) the header says ``flow (unit)`` and
+  a ``unit`` column (inserted after ``commodity`` when the CSV has none) gives it;
+  ``capacity_per_year (unit per year)`` is a rate in that unit per 365-day year;
+  ``delivered`` and ``arrived`` are in ``output_unit``, the unit of ``output_commodity``;
+  binding's ``flow`` and ``capacity`` are in its ``quantity_unit`` column's unit and its
+  ``shadow_price`` in its ``unit`` column's (USD per Mt, per PJ); diversity's ``value`` is in
+  the unit of its ``metric``;
+- summary.json's figures without a unit beside them get theirs from :data:`SUMMARY_UNITS`
+  (days, ``day`` for a day of the horizon, USD for every ``cost_breakdown`` entry);
 - the header row is bold and frozen, with an autofilter; number formats (thousands separators
   for money, two decimals for commodity volumes, percent for shares) and column widths follow
   the content. Cell values are the CSV's numbers unrounded: formats only change the display.
@@ -60,6 +65,11 @@ GENERAL = "General"
 ROW_UNIT = "unit"
 #: Header unit meaning "the unit of the row's ``output_commodity``" (column ``output_unit``).
 OUT_UNIT = "output_unit"
+#: Header unit meaning "the unit in the row's ``unit`` column, per 365-day year".
+PER_YEAR = "unit per year"
+#: Header unit meaning "the unit given in the row's ``quantity_unit`` column" (binding.csv:
+#: a link's commodity unit, PJ for a node's throughput limit).
+QTY_UNIT = "quantity_unit"
 #: Money per unit of the row's commodity.
 PER_UNIT = "USD per unit"
 
@@ -84,8 +94,10 @@ COLUMNS: dict[str, tuple[str | None, str]] = {
         ),
         (ROW_UNIT, VOLUME),
     ),  # fmt: skip
+    "capacity_per_year": (PER_YEAR, VOLUME),
     "delivered": (OUT_UNIT, VOLUME),
     "arrived": (OUT_UNIT, VOLUME),
+    "period_days": ("days", DAYS),
     "length_km": ("km", MONEY),
     "cost_usd": ("USD", MONEY),
     "premium_usd": ("USD", MONEY),
@@ -106,15 +118,19 @@ COLUMNS: dict[str, tuple[str | None, str]] = {
 
 #: Per sheet, columns whose unit or format differ from :data:`COLUMNS`.
 SHEET_COLUMNS: dict[str, dict[str, tuple[str | None, str]]] = {
-    # binding.csv's own unit column states the shadow price's unit (USD per unit or per PJ);
-    # a node's throughput limit is in PJ
+    # binding.csv's own unit column states the shadow price's unit (USD per Mt, per PJ, ...);
+    # its quantity_unit column the unit of the flow and the limit (PJ for a node's throughput)
     "binding": {
-        "flow": ("link: its commodity's unit; node: PJ", VOLUME),
-        "capacity": ("link: its commodity's unit; node: PJ", VOLUME),
+        "flow": (QTY_UNIT, VOLUME),
+        "capacity": (QTY_UNIT, VOLUME),
         "shadow_price": (ROW_UNIT, MONEY),
     },
     "diversity": {"value": (ROW_UNIT, GENERAL)},
 }
+
+#: A header unit naming a column the table lacks (a folder of an older version) -> the text
+#: shown instead.
+MISSING_UNIT_COLUMN: dict[str, str] = {QTY_UNIT: "link: its commodity's unit; node: PJ"}
 
 #: diversity.csv metric -> (unit, number format) of its value.
 METRICS: dict[str, tuple[str, str]] = {
@@ -143,8 +159,10 @@ SUMMARY_TABLES: dict[str, str] = {
 #: ``{commodity}`` is the unit of the commodity named in the path. Keys with a unit beside
 #: them (``{"volume": v, "unit": u}``, ``objective`` + ``objective_unit``) need no rule.
 SUMMARY_UNITS: tuple[tuple[str, str], ...] = (
+    ("definitions.*", ""),  # texts
     ("metrics.reserves.*.min_reserve_level", "{commodity}"),
     ("metrics.reserves.*.first_shortfall_day", "day"),
+    ("metrics.reserves.*.disruption_start_day", "day"),
     ("metrics.reserves.*", "days"),
     ("metrics.voyage_days.*", "days"),
     ("metrics.at_sea.*", "{commodity}"),
@@ -256,7 +274,12 @@ def table_sheet(
     with units, a number format per column (and per row for diversity's values)."""
     df = df.copy()
     specs = {**COLUMNS, **SHEET_COLUMNS.get(name, {})}
+    for col, (unit, fmt) in list(specs.items()):
+        if unit is not None and unit in MISSING_UNIT_COLUMN and unit not in df.columns:
+            specs[col] = (MISSING_UNIT_COLUMN[unit], fmt)
     need = {specs[c][0] for c in df.columns if c in specs}
+    if PER_YEAR in need:
+        need.add(ROW_UNIT)
     row_formats: dict[str, list[str]] = {}
     if name == "diversity" and "metric" in df.columns and "unit" not in df.columns:
         metric = df["metric"].astype(object)
@@ -337,9 +360,12 @@ def _join(path: str, key: str) -> str:
 
 
 def _summary_unit(path: str, units: Mapping[str, str]) -> str | None:
-    """The unit of a summary.json value without a stated unit (:data:`SUMMARY_UNITS`)."""
+    """The unit of a summary.json value without a stated unit (:data:`SUMMARY_UNITS`; an
+    empty unit: none)."""
     for pattern, unit in SUMMARY_UNITS:
         if fnmatchcase(path, pattern):
+            if not unit:
+                return None
             if "{commodity}" not in unit:
                 return unit
             c = _commodity_in(path, units)

@@ -323,7 +323,7 @@ def test_run_prints_its_units_and_what_they_are_totals_over(tmp_path: Path) -> N
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
     assert "16 periods of 7 days (112 days); figures below are totals over it" in text
-    assert "billion USD (discounted)" in text
+    assert "billion USD (discounted to the start)" in text  # several periods
     assert re.search(r"unmet crude_oil [\d.]+ Mt \([\d.]+% of consumption\)", text)
     lost = 10 * 8 * WEEK / 365
     assert f"lng not supplied {lost:,.2f} of" in text and "Mt available (delivered as " in text

@@ -133,7 +133,9 @@ def _print_result(result: Result, out_dir: Path, elapsed: float) -> None:
         f"  horizon         {horizon_text(h.periods, h.period_days)}; "
         "figures below are totals over it"
     )
-    out.print(f"  total cost      {result.objective / 1e9:,.2f} billion USD (discounted)")
+    # one period is not discounted (δ = 1); several are, to the start of the horizon
+    basis = " (discounted to the start)" if h.periods > 1 else ""
+    out.print(f"  total cost      {result.objective / 1e9:,.2f} billion USD{basis}")
     com = result.scenario.commodities
     bal = balance(result)
     short = False

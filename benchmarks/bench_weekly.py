@@ -16,7 +16,9 @@ t2 = time.perf_counter()
 r = corridors.solve_prepared(prep)
 t3 = time.perf_counter()
 lp = prep.built.lp
-print(f"status {r.status.value} rows {lp.num_row} cols {lp.num_col} nnz {len(lp.value)} method {r.solver['method']}")
+print(
+    f"status {r.status.value} rows {lp.num_row} cols {lp.num_col} nnz {len(lp.value)} method {r.solver['method']}"
+)
 print(
     f"load {t1 - t0:.2f}s prepare {t2 - t1:.2f}s solve {t3 - t2:.2f}s total {t3 - t0:.2f}s iterations {r.solver['iterations']}"
 )

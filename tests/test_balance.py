@@ -19,7 +19,7 @@ from corridors.core.groups import supplier_countries
 from corridors.core.policy import group_terms
 from corridors.core.resultdir import load_result_dir
 from corridors.core.session import prepare, solve_model
-from corridors.errors import NetworkError, ScenarioError
+from corridors.errors import ScenarioError
 from corridors.io.network import load_network
 from corridors.outputs.report import build_report
 
@@ -352,8 +352,11 @@ def test_importer_typo_and_bad_codes(tmp_path):
         corridors.load_scenario(home_and_abroad(tmp_path / "lower", importer="chn"))
     with pytest.raises(ScenarioError, match="bypass_share"):
         corridors.load_scenario(home_and_abroad(tmp_path / "share", bypass_share=1.5))
-    # a code that is no node's country: named, with a suggestion
-    with pytest.raises(NetworkError, match="no node has country 'CHM' \\(did you mean 'CHN'"):
+    # a code that is no node's country: named with its key, with a suggestion (reported with
+    # every other problem of the scenario, as a scenario error)
+    with pytest.raises(
+        ScenarioError, match="importer: no node has country 'CHM' \\(did you mean 'CHN'"
+    ):
         corridors.solve(home_and_abroad(tmp_path / "unknown", importer="CHM"))
 
 

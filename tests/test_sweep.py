@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -205,3 +206,39 @@ def test_sweep_option_errors_and_unreachable_scheduler_are_one_line_exit_2(tmp_p
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_cli_prunes_by_default_and_no_prune_solves_every_case(tmp_path):
+    """The same sweep.csv either way; sweep_meta.json counts cases, solved and reused, and
+    the summary line says how many cases were solved and how many reused."""
+    path = random_network(tmp_path / "net", seed=4)
+    runs = {}
+    for flag in ([], ["--no-prune"]):
+        out = tmp_path / ("full" if flag else "pruned")
+        proc = subprocess.run(
+            [sys.executable, "-m", "corridors", "-q", "sweep", str(path), "--k", "2",
+             "--out", str(out), *flag],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        meta = json.loads((out / "sweep_meta.json").read_text())
+        assert meta["cases"] == meta["solved"] + meta["reused"]
+        assert f"({meta['solved']} solved now, {meta['reused']} reused)" in proc.stdout
+        runs[bool(flag)] = (pd.read_csv(out / "sweep.csv"), meta)
+    (pruned, pm), (full, fm) = runs[False], runs[True]
+    assert fm["reused"] == 0 and fm["prune"] is False
+    assert pm["reused"] > 0 and pm["solved"] < fm["solved"]
+    pd.testing.assert_frame_equal(
+        pruned, full, check_exact=False, check_dtype=False, rtol=1e-9, atol=1e-6
+    )
+    # a resume with the other setting is refused (the counts would not add up)
+    proc = subprocess.run(
+        [sys.executable, "-m", "corridors", "-q", "sweep", str(path), "--k", "2",
+         "--out", str(tmp_path / "pruned"), "--no-prune", "--resume"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "other settings" in proc.stderr

@@ -46,16 +46,27 @@ def sweep(
         typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
     ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Finish an interrupted sweep.")] = False,
+    no_prune: Annotated[
+        bool,
+        typer.Option(
+            "--no-prune",
+            help="Solve every case (full enumeration) instead of reusing the optima of cases "
+            "whose losses provably change nothing; the rows are the same.",
+        ),
+    ] = False,
 ) -> None:
     """Enumerate losses of up to K elements (N-k) or sample random events (Monte Carlo).
 
-    Writes DIR/sweep.csv (one row per case), DIR/ranking.csv and, for Monte Carlo,
-    DIR/montecarlo.json.
+    Writes DIR/sweep.csv (one row per case), DIR/ranking.csv, DIR/sweep_meta.json (cases,
+    solved, reused) and, for Monte Carlo, DIR/montecarlo.json. A case whose optimum follows
+    exactly from cases already solved is not solved again (--no-prune solves every case).
+    Ctrl-C stops the sweep keeping every finished case; --resume finishes it. One sweep at a
+    time per folder (DIR/sweep.lock).
 
     Example: corridors sweep scenarios/baseline.yaml --k 2 --elements chokepoint,pipeline,supplier
     --workers 2 --out results/n2
     """
-    from corridors.analysis.sweep import run_sweep
+    from corridors.analysis.sweep import Interrupted, run_sweep
     from corridors.core.status import Status
 
     if not 0 < cvar_level < 1:
@@ -70,37 +81,71 @@ def sweep(
             last[0] = now
             err.print(f"[dim]… {done}/{total} cases[/dim]")
 
-    res = run_sweep(
-        scenario,
-        out_dir,
-        k=k,
-        element_classes=elements,
-        monte_carlo=monte_carlo,
-        seed=seed,
-        cvar_level=cvar_level,
-        workers=workers,
-        scheduler=scheduler,
-        resume=resume,
-        progress=tick,
-    )
+    from rich.text import Text
+
+    def note(msg: str) -> None:
+        if not options(ctx).quiet:
+            err.print(Text(f"note: {msg}"), soft_wrap=True)
+
+    try:
+        res = run_sweep(
+            scenario,
+            out_dir,
+            k=k,
+            element_classes=elements,
+            monte_carlo=monte_carlo,
+            seed=seed,
+            cvar_level=cvar_level,
+            workers=workers,
+            scheduler=scheduler,
+            resume=resume,
+            progress=tick,
+            prune=not no_prune,
+            notice=note,
+        )
+    except Interrupted as exc:
+        err.print(
+            Text(
+                f"interrupted: {exc.kept} of {exc.total} cases kept in {out_dir}; "
+                f"resume with: {resume_command()}"
+            ),
+            soft_wrap=True,
+        )
+        raise typer.Exit(130) from None
     n = len(res.table)
     out.print(
-        f"[bold]{n} cases[/bold] ({res.solved} solved now) in {res.seconds:.1f} s -> {out_dir}"
+        f"[bold]{n} cases[/bold] ({res.solved} solved now, {res.reused} reused) "
+        f"in {res.seconds:.1f} s -> {out_dir}"
     )
     top = res.ranking.head(10)
-    col = "unmet_alone" if "unmet_alone" in top.columns else "excess_unmet"
+    over = "over the scenario's horizon"
+    if "unmet_alone" in top.columns:
+        col, what = "unmet_alone", f"PJ unmet when lost alone, {over}"
+    else:  # Monte Carlo: how much more is unmet in the draws where the element is lost
+        col, what = "excess_unmet", f"PJ excess unmet (mean when lost minus otherwise), {over}"
+    if len(top):
+        out.print(f"  ranking: {what}")
     for r in top.itertuples(index=False):
-        out.print(f"  {r.rank:>3}. {r.label:<40} {getattr(r, col):>12,.1f} PJ unmet")
+        out.print(f"  {r.rank:>3}. {r.label:<40} {getattr(r, col):>12,.1f}")
     if res.stats:
         st = res.stats
         out.print(
-            f"  expected unmet {st['expected_unmet_pj']:,.1f} PJ; "
+            f"  expected unmet {st['expected_unmet_pj']:,.1f} PJ per run ({over}); "
             f"CVaR{st['cvar_level']:.0%} {st['cvar_unmet_pj']:,.1f} PJ; "
             f"P(any unmet) {st['probability_any_unmet']:.1%}"
         )
     bad = int((res.table["status"] != Status.OPTIMAL).sum())
     if bad:
         out.print(f"  [red]{bad} cases not solved to optimality (see status column)[/red]")
+
+
+def resume_command() -> str:
+    """The command line that finishes an interrupted sweep: this one with --resume."""
+    import shlex
+    import sys
+
+    args = [a for a in sys.argv[1:] if a != "--resume"]
+    return shlex.join(["corridors", *args, "--resume"])
 
 
 @app.command()
@@ -117,7 +162,9 @@ def n1(
 
     Example: corridors n1 scenarios/baseline.yaml --area CHN --peak-factor 1.3
     """
-    from corridors.analysis.n1 import eu_n1, flow_n1
+    from rich.text import Text
+
+    from corridors.analysis.n1 import eu_n1, flow_n1, n1_lines
     from corridors.core.session import prepare
     from corridors.io.files import write_json
 
@@ -126,13 +173,9 @@ def n1(
     prep = prepare(scenario, options(ctx).progress)
     formula = eu_n1(prep, area, peak_factor=peak_factor)
     flow = flow_n1(prep, area)
-    t = formula["terms_mcm_per_day"]
-    out.print(
-        f"[bold]EU N-1 for {area}[/bold]: {formula['n1_percent']:.1f} %"
-        f" ({'meets' if formula['meets_standard'] else 'fails'} the 100 % standard)"
-    )
-    out.print("  " + ", ".join(f"{k} {v:,.0f}" for k, v in t.items()) + " (mcm/d)")
-    out.print(f"  largest infrastructure: {formula['largest_infrastructure']}")
+    out.print(f"[bold]EU N-1 for {area}[/bold]")
+    for line in n1_lines(formula):  # the verdict, the formula, every term and what it counted
+        out.print(Text(line))
     out.print(
         f"[bold]flow-based N-1[/bold]: worst single loss {flow['worst_element']} leaves "
         f"{flow['worst_unmet_pj']:,.1f} PJ of gas unmet; {flow['share_met_percent']:.1f} % of gas "

@@ -12,460 +12,65 @@ first stage. :func:`read_scenario` sets its bad parts aside and builds the scena
 rest, and :func:`scenario_problems` checks that against the network and the later stages
 (event targets, policy, solver: :data:`LATER_CHECKS`), so that an unknown storage node is
 reported together with an unknown commodity, a typo'd key and an unknown event target.
+
+The work is shared with three modules, whose names are all importable from here too:
+:mod:`corridors.io.chain` (strict YAML, the ``extends`` chain, merging),
+:mod:`corridors.io.problems` (pydantic errors as problems, "did you mean") and
+:mod:`corridors.io.salvage` (setting the bad parts of a file aside).
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as dt
 import re
-import types
-import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from corridors.errors import (
     CorridorsError,
     NetworkError,
     Problem,
     ScenarioError,
-    pydantic_message,
     suggest,
 )
+from corridors.errors import pydantic_message as pydantic_message
+from corridors.io.chain import _APPENDED_LISTS as _APPENDED_LISTS
+from corridors.io.chain import _KEYED_LISTS, _merge, _origins, _read_chain, _resolve_paths
+from corridors.io.chain import _construct_mapping as _construct_mapping
+from corridors.io.chain import _read_yaml as _read_yaml
+from corridors.io.chain import _StrictLoader as _StrictLoader
 from corridors.io.network import Network, load_network
-from corridors.io.schema import (
-    Commodity,
-    Demand,
-    Disruption,
-    Scenario,
-    Season,
-    Storage,
-    Supply,
-)
-
-_KEYED_LISTS = ("supply", "demand", "storage")
-_APPENDED_LISTS = ("disruptions",)
-
-
-# --------------------------------------------------------------------------- loading
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """PyYAML's safe loader (no object-constructing tags) that also refuses duplicate keys,
-    which plain YAML loading resolves silently by keeping the last one."""
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict[Any, yaml.Node] = {}
-    for key_node, _value in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        try:
-            duplicate = key in seen
-        except TypeError:  # unhashable key: let the safe loader report it
-            break
-        if duplicate:
-            first = seen[key].start_mark.line + 1
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key '{key}' (first given on line {first}); merge the two",
-                key_node.start_mark,
-            )
-        seen[key] = key_node
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.append(Problem(str(path), "", "scenario file not found; check the path"))
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), "", f"cannot read file: {exc}"))
-        return None
-    try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = f"YAML error: {exc.problem or exc}"
-        if exc.problem and "constructor for the tag" in exc.problem:
-            tag = exc.problem.rpartition("tag ")[2].replace("tag:yaml.org,2002:", "!!")
-            what = f"YAML tag {tag} is not allowed; a scenario holds plain values only"
-        problems.append(Problem(str(path), where, what))
-        return None
-    except yaml.YAMLError as exc:
-        problems.append(Problem(str(path), "", f"YAML error: {exc}"))
-        return None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        problems.append(
-            Problem(str(path), "", "a scenario must be a mapping of keys (name:, network:, ...)")
-        )
-        return None
-    return data
-
-
-def _loc_str(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _unwrap(annotation: Any) -> list[Any]:
-    """The model classes an annotation may hold (through Optional, tuple, dict, Annotated)."""
-    origin = typing.get_origin(annotation)
-    if origin is Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType, tuple, list, dict):
-        out: list[Any] = []
-        for arg in typing.get_args(annotation):
-            if arg is not Ellipsis:
-                out.extend(_unwrap(arg))
-        return out
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return []
-
-
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the model at ``loc`` (for 'did you mean' on unknown keys)."""
-    models: list[Any] = [Scenario]
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        nxt: list[Any] = []
-        for model in models:
-            field = model.model_fields.get(part)
-            if field is not None:
-                nxt.extend(_unwrap(field.annotation))
-            elif model is Scenario or not model.model_fields:
-                pass
-        if not nxt:
-            # dict values (commodities.<name>) keep the value type of the dict
-            for model in models:
-                for f in model.model_fields.values():
-                    if typing.get_origin(f.annotation) is dict:
-                        nxt.extend(_unwrap(f.annotation))
-        models = nxt or models
-    keys: list[str] = []
-    for model in models:
-        keys.extend(k for k in model.model_fields if k != "source")
-    return keys
-
-
-def _pydantic_problems(exc: ValidationError, file: str, skip_missing: bool) -> list[Problem]:
-    problems = []
-    # A value that fits no member of a union (``target: str | list``) gets one error per
-    # member, at locations tagged with the member type; collect them to report it once.
-    unions: dict[tuple[Any, ...], list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        split = _split_union(loc)
-        if split is not None:
-            prefix, rest = split
-            unions.setdefault(prefix, []).append((rest, dict(err)))
-            continue
-        problem = _problem(file, loc, dict(err), skip_missing)
-        if problem is not None:
-            problems.append(problem)
-    for prefix, members in unions.items():
-        deeper = [(r, e) for r, e in members if r]
-        if deeper:  # the value had the shape of one member (a list): report its items
-            for rest, detail in deeper:
-                problem = _problem(file, _strip_tags(prefix + rest), detail, skip_missing)
-                if problem is not None:
-                    problems.append(problem)
-            continue
-        errs = [e for _, e in members]
-        specific = [e for e in errs if not e["type"].endswith(("_type", "_parsing"))]
-        if specific:
-            problem = _problem(file, prefix, specific[0], skip_missing)
-            if problem is not None:
-                problems.append(problem)
-            continue
-        names = []
-        for e in errs:
-            name = _UNION_NAMES.get(e["type"].split("_", 1)[0], "a valid value")
-            if name not in names:
-                names.append(name)
-        msg = "must be " + " or ".join(names)
-        value = errs[0].get("input")
-        if not isinstance(value, dict | list | tuple):
-            msg += f" (got {value!r})"
-        problems.append(Problem(file, _loc_str(prefix), msg))
-    # de-duplicate while keeping order
-    seen: set[str] = set()
-    unique = []
-    for p in problems:
-        if str(p) not in seen:
-            seen.add(str(p))
-            unique.append(p)
-    return unique
-
-
-def _problem(
-    file: str, loc: tuple[Any, ...], err: dict[str, Any], skip_missing: bool
-) -> Problem | None:
-    kind = err["type"]
-    if kind == "missing" and skip_missing:
-        return None
-    key = _loc_str(loc)
-    if kind == "extra_forbidden":
-        bad = str(loc[-1])
-        hint = suggest(bad, _allowed_keys(loc[:-1]))
-        msg = f"unknown key '{bad}'{hint}"
-    elif kind == "missing":
-        msg = "required key is missing"
-    else:
-        msg = pydantic_message(err)
-    return Problem(file, key, msg)
-
-
-# Where pydantic puts union member tags in a location; user keys (commodity names) can
-# look like them, so they are never taken for tags.
-_UNION_TAGS = {"str", "tuple[str, ...]", "int", "date", "float", "none"}
-_USER_KEYS = {"commodities": 1, "emission_factors": 2}
-# error type prefix -> what the member accepts, for "must be a name or a list of names"
-_UNION_NAMES = {
-    "string": "a name",
-    "tuple": "a list of names",
-    "int": "a period number",
-    "date": "a date (YYYY-MM-DD)",
-    "float": "a number",
-}
-
-
-def _is_tag(loc: tuple[Any, ...], i: int) -> bool:
-    part = loc[i]
-    if not isinstance(part, str):
-        return False
-    if i > 0 and isinstance(loc[0], str) and 1 <= i <= _USER_KEYS.get(loc[0], 0):
-        return False
-    return part in _UNION_TAGS or part.startswith(("function-", "tagged-union["))
-
-
-def _split_union(loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
-    """``(where, rest)`` around the first union member tag in ``loc``, or None."""
-    for i in range(len(loc)):
-        if _is_tag(loc, i):
-            return loc[:i], loc[i + 1 :]
-    return None
-
-
-def _strip_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(p for i, p in enumerate(loc) if not _is_tag(loc, i))
-
-
-def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
-    net = raw.get("network")
-    if isinstance(net, dict):
-        for key in ("nodes", "links", "basemap"):
-            value = net.get(key)
-            if isinstance(value, str) and value:
-                net[key] = str((base / value).resolve())
-
-
-def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
-    out = dict(parent)
-    for key, value in child.items():
-        if key in _KEYED_LISTS and isinstance(value, list) and isinstance(out.get(key), list):
-            merged: dict[Any, Any] = {}
-            for entry in list(out[key]) + list(value):
-                if isinstance(entry, dict):
-                    merged[(entry.get("node"), entry.get("commodity"))] = entry
-                else:
-                    merged[id(entry)] = entry
-            out[key] = list(merged.values())
-        elif key in _APPENDED_LISTS and isinstance(value, list) and isinstance(out.get(key), list):
-            out[key] = list(out[key]) + list(value)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-# --------------------------------------------------------------------------- salvage
-#
-# A file with problems is not given up at the first stage: its bad parts are set aside (an
-# unknown key dropped, a bad optional value left at its default, a bad required value replaced
-# by a placeholder) so that the later stages (the network, event targets, policy, solver) can
-# still check everything else, and every problem of every stage is reported in one error.
-# Problems that the later stages find about a part set aside are not reported: they would be
-# echoes of the problem already reported there.
-
-_ENTRY_MODELS: dict[str, type[BaseModel]] = {
-    "supply": Supply,
-    "demand": Demand,
-    "storage": Storage,
-    "disruptions": Disruption,
-    "seasons": Season,
-}
-#: Values that stand in for a bad required value while the rest is checked (never reported).
-_PLACEHOLDERS: dict[str, Any] = {
-    "node": "",
-    "commodity": "",
-    "target": "",
-    "max": 0.0,
-    "amount": 0.0,
-    "capacity": 0.0,
-    "max_withdrawal": 0.0,
-    "months": [1],
-}
-_PLACEHOLDER_COMMODITY = {"unit": "?", "pj_per_unit": 1.0, "shortage_cost": 0.0}
-_PLACEHOLDER_NETWORK = {"nodes": "", "links": ""}
-_NETWORK_OPTIONAL = ("basemap",)
-#: Salvage rounds: each fixes every error pydantic reports; a fix can only reveal errors of
-#: the same entry one level up (a removed key that was required), so a few rounds suffice.
-_SALVAGE_ROUNDS = 6
-
-
-def _required(model: type[BaseModel]) -> set[str]:
-    return {name for name, f in model.model_fields.items() if f.is_required()}
-
-
-@dataclass
-class _Salvage:
-    """What one file's salvage set aside: ``left_out`` top-level sections not as written,
-    ``unchecked`` key paths (``supply[2].node``) holding a placeholder or left out."""
-
-    left_out: set[str] = field(default_factory=set)
-    unchecked: set[str] = field(default_factory=set)
-
-
-def _fix(data: dict[str, Any], loc: tuple[Any, ...], kind: str, out: _Salvage) -> bool:
-    """Set aside the part of ``data`` that error ``(loc, kind)`` is about; False if it cannot."""
-    if not loc or not isinstance(loc[0], str):
-        return False
-    top = loc[0]
-    if len(loc) == 1:
-        if top == "name":
-            data[top] = "?"
-        elif top == "network":
-            data[top] = dict(_PLACEHOLDER_NETWORK)
-        elif top == "commodities":
-            data[top] = {}
-        else:
-            data.pop(top, None)
-        out.left_out.add(top)
-        out.unchecked.add(top)
-        return True
-    section = data.get(top)
-    if top in _ENTRY_MODELS and isinstance(section, list) and isinstance(loc[1], int):
-        i = loc[1]
-        if not 0 <= i < len(section):
-            return False
-        return _fix_entry(section, i, loc[2:], kind, _ENTRY_MODELS[top], f"{top}[{i}]", out)
-    if top == "commodities" and isinstance(section, dict) and loc[1] in section:
-        section[loc[1]] = dict(_PLACEHOLDER_COMMODITY)  # the name stays known
-        return True
-    if (
-        top == "network"
-        and isinstance(section, dict)
-        and (kind == "extra_forbidden" or loc[1] in _NETWORK_OPTIONAL)
-    ):
-        section.pop(loc[1], None)  # a typo'd or bad key that no later check needs
-        out.unchecked.add(_loc_str(loc[:2]))
-        return True
-    if kind == "extra_forbidden":
-        parent: Any = data
-        for part in loc[:-1]:
-            try:
-                parent = parent[part]
-            except (KeyError, IndexError, TypeError):
-                parent = None
-                break
-        if isinstance(parent, dict):
-            parent.pop(loc[-1], None)
-            out.left_out.add(top)  # what the user meant for it is lost: not as written
-            return True
-    if top == "network":
-        data[top] = dict(_PLACEHOLDER_NETWORK)
-    elif top == "commodities":
-        data[top] = {}
-    else:
-        data.pop(top, None)
-    out.left_out.add(top)
-    out.unchecked.add(top)
-    return True
-
-
-def _fix_entry(
-    section: list[Any],
-    i: int,
-    rest: tuple[Any, ...],
-    kind: str,
-    model: type[BaseModel],
-    where: str,
-    out: _Salvage,
-) -> bool:
-    """Set aside the bad part of list entry ``section[i]`` (kept in place: indices hold)."""
-    entry = section[i]
-    required = _required(model)
-    if not isinstance(entry, dict):
-        section[i] = {k: _PLACEHOLDERS[k] for k in required}
-        out.unchecked.add(where)
-        return True
-    if not rest or not isinstance(rest[0], str):
-        # the entry as a whole (e.g. min above max): its optional keys go, then the entry
-        optional = [k for k in entry if k not in required]
-        if optional:
-            for k in optional:
-                entry.pop(k)
-        else:
-            section[i] = {k: _PLACEHOLDERS[k] for k in required}
-            out.unchecked.add(where)
-        return True
-    key = rest[0]
-    if kind == "extra_forbidden" and len(rest) == 1:
-        entry.pop(key, None)  # a typo'd key: the entry is checked without it
-        return True
-    if key in required:
-        entry[key] = _PLACEHOLDERS.get(key, "")
-    else:
-        entry.pop(key, None)
-    out.unchecked.add(f"{where}.{key}")
-    return True
-
-
-def _salvaged(raw: dict[str, Any], partial: bool, out: _Salvage) -> dict[str, Any] | None:
-    """``raw`` with every part pydantic rejects set aside, or None if it cannot be."""
-    data = copy.deepcopy(raw)
-    for _ in range(_SALVAGE_ROUNDS):
-        try:
-            Scenario.model_validate(data)
-            return data
-        except ValidationError as exc:
-            errors = [e for e in exc.errors() if not (partial and e["type"] == "missing")]
-        if not errors:
-            return data
-        # deepest first, so that removing an entry's key does not move another fix
-        fixes = sorted(
-            {(_strip_tags(tuple(e["loc"])), e["type"]) for e in errors},
-            key=lambda f: len(f[0]),
-            reverse=True,
-        )
-        for loc, kind in fixes:
-            if not _fix(data, loc, kind, out):
-                return None
-    return None
-
+from corridors.io.problems import _UNION_NAMES as _UNION_NAMES
+from corridors.io.problems import _UNION_TAGS as _UNION_TAGS
+from corridors.io.problems import _USER_KEYS as _USER_KEYS
+from corridors.io.problems import _allowed_keys as _allowed_keys
+from corridors.io.problems import _is_tag as _is_tag
+from corridors.io.problems import _loc_str as _loc_str
+from corridors.io.problems import _problem as _problem
+from corridors.io.problems import _pydantic_problems
+from corridors.io.problems import _split_union as _split_union
+from corridors.io.problems import _strip_tags as _strip_tags
+from corridors.io.problems import _unwrap as _unwrap
+from corridors.io.salvage import _ENTRY_MODELS as _ENTRY_MODELS
+from corridors.io.salvage import _NETWORK_OPTIONAL as _NETWORK_OPTIONAL
+from corridors.io.salvage import _PLACEHOLDER_COMMODITY, _Salvage, _salvaged
+from corridors.io.salvage import _PLACEHOLDER_NETWORK as _PLACEHOLDER_NETWORK
+from corridors.io.salvage import _PLACEHOLDERS as _PLACEHOLDERS
+from corridors.io.salvage import _SALVAGE_ROUNDS as _SALVAGE_ROUNDS
+from corridors.io.salvage import _fix as _fix
+from corridors.io.salvage import _fix_entry as _fix_entry
+from corridors.io.salvage import _required as _required
+from corridors.io.schema import Commodity, Scenario
+from corridors.io.schema import Demand as Demand
+from corridors.io.schema import Disruption as Disruption
+from corridors.io.schema import Season as Season
+from corridors.io.schema import Storage as Storage
+from corridors.io.schema import Supply as Supply
 
 # --------------------------------------------------------------------------- reading
 
@@ -533,76 +138,6 @@ class ScenarioDraft:
 
 
 _ENTRY_KEY = re.compile(r"^(?P<key>supply|demand|storage|seasons)\[(?P<index>\d+)\](?P<rest>.*)$")
-
-
-def _read_chain(path: Path, problems: list[Problem]) -> tuple[list[tuple[Path, dict]], bool]:
-    """The files of the ``extends`` chain, child first, and whether the chain is whole."""
-    chain: list[tuple[Path, dict[str, Any]]] = []
-    seen: list[Path] = []
-    current: Path | None = path
-    while current is not None:
-        resolved = current.resolve()
-        if resolved in seen:
-            cycle = " -> ".join(p.name for p in [*seen, resolved])
-            problems.append(
-                Problem(
-                    str(current), "extends", f"scenario extends itself ({cycle}); remove the loop"
-                )
-            )
-            return chain, False
-        seen.append(resolved)
-        raw = _read_yaml(current, problems)
-        if raw is None:
-            return chain, False
-        chain.append((current, raw))
-        ext = raw.get("extends")
-        if ext is None:
-            current = None
-        elif not isinstance(ext, str) or not ext.strip():
-            problems.append(Problem(str(current), "extends", "must be a path to a scenario file"))
-            return chain, False
-        else:
-            parent = current.parent / ext
-            if not parent.exists():
-                problems.append(
-                    Problem(
-                        str(current),
-                        "extends",
-                        f"file not found: {ext} (paths are relative to {current.name})",
-                    )
-                )
-                return chain, False
-            current = parent
-    return chain, True
-
-
-def _origins(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, tuple[tuple[str, int], ...]]:
-    """Where each entry of the merged ``supply``, ``demand``, ``storage`` and ``seasons`` was
-    written, in the merged order (``supply``/``demand``/``storage`` entries merge by
-    ``(node, commodity)`` as :func:`_merge` merges them; ``seasons`` is replaced as a whole)."""
-    out: dict[str, tuple[tuple[str, int], ...]] = {}
-    for key in (*_KEYED_LISTS, "seasons"):
-        merged: dict[Any, tuple[str, int]] = {}
-        merging = False  # whether the value so far is a list the next one merges into
-        for file, raw in reversed(chain):  # parent first, as merged
-            if key not in raw:
-                continue
-            entries = raw[key]
-            if not isinstance(entries, list):
-                merged, merging = {}, False
-                continue
-            if key == "seasons" or not merging:
-                merged = {}
-            merging = True
-            for j, entry in enumerate(entries):
-                k = (
-                    (entry.get("node"), entry.get("commodity"))
-                    if key in _KEYED_LISTS and isinstance(entry, dict)
-                    else (str(file), j)
-                )
-                merged[k] = (str(file), j)
-        out[key] = tuple(merged.values())
-    return out
 
 
 def read_scenario(path: str | Path) -> ScenarioDraft:

@@ -78,14 +78,11 @@ def run(
     events = [d for d in prep.scenario.disruptions if d.probability is None]
     if result.has_solution and any(d.capacity_factor < 1 for d in events):
         # what each event actually removed: the same model re-solved without the events
-        from corridors.analysis.event_effect import event_effects
-        from corridors.core.availability import availability
+        from corridors.analysis.event_effect import event_effects, undisrupted
 
         if progress:
             progress("measuring what each event removed")
-        quiet = prep.scenario.with_updates(disruptions=[])
-        base = solve_model(prep, availability(quiet, prep.network, prep.resolver))
-        result.events = event_effects(result, base)
+        result.events = event_effects(result, undisrupted(prep))
     result.timings["total_solve_s"] = time.perf_counter() - t0
     write_outputs(result, out, progress)
     return result

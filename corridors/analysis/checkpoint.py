@@ -52,7 +52,24 @@ def _write_all(fd: int, data: bytes, good: int) -> None:
         raise
 
 
-class Checkpoint:
+class _AppendFile:
+    """An append-only file held open by descriptor ``fd``: flushed to disk by :meth:`sync`,
+    and by :meth:`close` (once; a second close does nothing)."""
+
+    fd: int
+
+    def sync(self) -> None:
+        os.fsync(self.fd)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            with contextlib.suppress(OSError):
+                os.fsync(self.fd)
+            os.close(self.fd)
+            self.fd = -1
+
+
+class Checkpoint(_AppendFile):
     """Append-only JSON lines of finished cases, keyed by ``scenario`` (the case id).
 
     Opening an existing file (``fresh=False``) reads every whole line and truncates a torn
@@ -103,18 +120,8 @@ class Checkpoint:
         for r in new:
             self.rows[int(r["scenario"])] = {k: v for k, v in r.items() if not k.startswith("_")}
 
-    def sync(self) -> None:
-        os.fsync(self.fd)
 
-    def close(self) -> None:
-        if self.fd >= 0:
-            with contextlib.suppress(OSError):
-                os.fsync(self.fd)
-            os.close(self.fd)
-            self.fd = -1
-
-
-class VectorFile:
+class VectorFile(_AppendFile):
     """Append-only records of optima kept for pruning: each record is the case id, the
     column values and the row duals (float64), after a header with the LP's size. A torn last
     record is dropped on opening; a file of another LP size is started afresh."""
@@ -153,16 +160,6 @@ class VectorFile:
         _write_all(self.fd, data, self.size)
         self.size += len(data)
         self.held[cid] = (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-
-    def sync(self) -> None:
-        os.fsync(self.fd)
-
-    def close(self) -> None:
-        if self.fd >= 0:
-            with contextlib.suppress(OSError):
-                os.fsync(self.fd)
-            os.close(self.fd)
-            self.fd = -1
 
 
 def _alive(pid: int) -> bool:

@@ -298,16 +298,15 @@ class ModelData:
         not given): a supplier that fails to deliver is not paid. A closed route does not excuse
         the payment (force majeure is not modelled): with a contract behind a closed strait the
         cost of the closure includes the payment for gas that cannot arrive."""
-        rows = [i for i, s in enumerate(self.supply) if s.tranche == CONTRACT_TRANCHE]
+        rows = [s for s in self.supply if s.tranche == CONTRACT_TRANCHE]
         if not rows:
             return 0.0
         w = self.d * self.discount
-        total = 0.0
-        for i in rows:
-            s = self.supply[i]
-            a = supply_avail[s.entry] if supply_avail is not None else 1.0
-            total += s.price * s.max * float(np.sum(w * a))
-        return total
+        paid = np.array([s.price * s.max for s in rows])
+        if supply_avail is None:
+            return float(paid.sum() * w.sum())
+        entries = np.array([s.entry for s in rows], dtype=int)
+        return float(paid @ (supply_avail[entries] @ w))
 
     @property
     def supply_entry(self) -> np.ndarray:

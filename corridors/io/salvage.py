@@ -69,17 +69,7 @@ def _fix(data: dict[str, Any], loc: tuple[Any, ...], kind: str, out: _Salvage) -
         return False
     top = loc[0]
     if len(loc) == 1:
-        if top == "name":
-            data[top] = "?"
-        elif top == "network":
-            data[top] = dict(_PLACEHOLDER_NETWORK)
-        elif top == "commodities":
-            data[top] = {}
-        else:
-            data.pop(top, None)
-        out.left_out.add(top)
-        out.unchecked.add(top)
-        return True
+        return _set_aside_section(data, top, out)
     section = data.get(top)
     if top in _ENTRY_MODELS and isinstance(section, list) and isinstance(loc[1], int):
         i = loc[1]
@@ -109,7 +99,16 @@ def _fix(data: dict[str, Any], loc: tuple[Any, ...], kind: str, out: _Salvage) -
             parent.pop(loc[-1], None)
             out.left_out.add(top)  # what the user meant for it is lost: not as written
             return True
-    if top == "network":
+    return _set_aside_section(data, top, out, name=False)
+
+
+def _set_aside_section(data: dict[str, Any], top: str, out: _Salvage, name: bool = True) -> bool:
+    """Replace the whole top-level section ``top`` by a placeholder (``network``,
+    ``commodities``, and ``name`` when ``name``) or leave it out, and record it as neither kept
+    nor checked."""
+    if top == "name" and name:
+        data[top] = "?"
+    elif top == "network":
         data[top] = dict(_PLACEHOLDER_NETWORK)
     elif top == "commodities":
         data[top] = {}

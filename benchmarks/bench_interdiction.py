@@ -52,11 +52,11 @@ def main() -> None:
         t0 = time.perf_counter()
         sw = run_sweep(args.scenario, tmp, k=args.k, element_classes=args.elements, workers=1)
         t_sweep = time.perf_counter() - t0
-    col = "unmet" if args.objective == "unmet" else "objective"
+    col = "unmet_pj" if args.objective == "unmet" else "objective_usd"
     worst = sw.table.sort_values(col, ascending=False).iloc[0]
     print(
         f"sweep  {t_sweep:8.2f} s  ({len(sw.table)} cases)  worst {worst['elements']}: "
-        f"unmet {worst['unmet']:,.1f} PJ, cost {worst['objective']:,.0f} USD"
+        f"unmet {worst['unmet_pj']:,.1f} PJ, cost {worst['objective_usd']:,.0f} USD"
     )
     ours = res.unmet if args.objective == "unmet" else res.cost
     same = math.isclose(ours, float(worst[col]), rel_tol=1e-6, abs_tol=1e-6)

@@ -127,8 +127,10 @@ def main() -> None:
     if len(tables) == 2:
         p, f = tables[True], tables[False]
         same = bool((p["status"] == f["status"]).all())
-        rel = np.nanmax(np.abs(p["objective"] - f["objective"]) / np.abs(f["objective"]))
-        du = np.nanmax(np.abs(p["unmet"] - f["unmet"]))
+        rel = np.nanmax(
+            np.abs(p["objective_usd"] - f["objective_usd"]) / np.abs(f["objective_usd"])
+        )
+        du = np.nanmax(np.abs(p["unmet_pj"] - f["unmet_pj"]))
         t_p = next(x[4] for x in lines if "pruned" in x[0])
         t_f = next(x[4] for x in lines if "every case" in x[0])
         print(

@@ -20,7 +20,7 @@ every method is checked against the project's.
 
 --compile times, instead, the ways to get the matrix (one process each, no solve): the numpy
 assembly (corridors.core.lp.assemble), building the Pyomo model, compiling it with
-corridors.core.pyomo_model.compile_model, with Pyomo's LinearStandardFormCompiler, and loading
+corridors.core.pyomo_compile.compile_model, with Pyomo's LinearStandardFormCompiler, and loading
 it through Pyomo's persistent HiGHS interface (set_instance), each checked against the numpy
 matrix where it gives one.
 """
@@ -171,7 +171,7 @@ def compile_worker(way: str, path: Path) -> dict:
     out["build_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     if way == "compile":
-        from corridors.core.pyomo_model import compile_model
+        from corridors.core.pyomo_compile import compile_model
 
         sf = compile_model(m, data)
         out["seconds"] = time.perf_counter() - t1

@@ -172,7 +172,7 @@ def new_values(path: Path, table, k: int, classes: str | None) -> int:
     keys: dict[tuple[int, ...], object] = {}
     zero = tuple([0.0] * prep.scenario.horizon.periods)
     for sid, names, obj in zip(
-        table["scenario"], table["elements"], table["objective"], strict=True
+        table["scenario"], table["elements"], table["objective_usd"], strict=True
     ):
         m = tuple(pos[n] for n in names.split(";") if n) if isinstance(names, str) else ()
         case = Case(
@@ -207,9 +207,14 @@ def pruning(path: Path, k: int, classes: str | None, repeat: int) -> None:
                 )
                 times[prune].append(time.perf_counter() - t0)
     a, b = res[True], res[False]
-    obj_a, obj_b = a.table["objective"].to_numpy(float), b.table["objective"].to_numpy(float)
+    obj_a, obj_b = (
+        a.table["objective_usd"].to_numpy(float),
+        b.table["objective_usd"].to_numpy(float),
+    )
     rel = np.nanmax(np.abs(obj_a - obj_b) / np.abs(obj_b))
-    d_unmet = np.nanmax(np.abs(a.table["unmet"].to_numpy(float) - b.table["unmet"].to_numpy(float)))
+    d_unmet = np.nanmax(
+        np.abs(a.table["unmet_pj"].to_numpy(float) - b.table["unmet_pj"].to_numpy(float))
+    )
     same_status = bool((a.table["status"] == b.table["status"]).all())
     meta = a.meta
     floor = new_values(path, b.table, k, classes)
@@ -274,7 +279,7 @@ def monte_carlo(n: int, seed: int) -> None:
     for label, w, res, t in rows:
         m = res.meta
         print(f"  {label:20} {w:>7} {m['solved']:>10,} {m['reused']:>8,} {t:8.2f}")
-        same = np.nanmax(np.abs(res.table["unmet"] - full["unmet"])) < 1e-6
+        same = np.nanmax(np.abs(res.table["unmet_pj"] - full["unmet_pj"])) < 1e-6
         assert same and (res.table["status"] == full["status"]).all()
     m = rows[1][2].meta
     distinct = m["cases"] - m["reused_by"].get("same-draw", 0)

@@ -6,6 +6,8 @@ pipeline gas) per year; energy comparisons use PJ; money is USD.
 
 from __future__ import annotations
 
+import re
+
 DAYS_PER_YEAR = 365.0
 """Days in a model year: capacities, demands and prices are per 365-day year."""
 
@@ -28,3 +30,15 @@ def conversion_factor(efficiency: float, pj_in: float, pj_out: float) -> float:
 def period_years(period_days: float) -> float:
     """Length of a period in years (capacities and demands are per year)."""
     return period_days / DAYS_PER_YEAR
+
+
+def unit_suffix(unit: str) -> str:
+    """A unit as the end of a column name: lower case, anything but letters and digits as
+    ``_`` (``Mt`` -> ``mt``, ``bcm`` -> ``bcm``, ``t CO2e`` -> ``t_co2e``)."""
+    return re.sub(r"[^a-z0-9]+", "_", unit.lower()).strip("_") or "units"
+
+
+def quantity_column(figure: str, commodity: str, unit: str) -> str:
+    """The column of a commodity's figure, named with its unit:
+    ``quantity_column("unmet", "crude_oil", "Mt")`` -> ``unmet_crude_oil_mt``."""
+    return f"{figure}_{commodity}_{unit_suffix(unit)}"

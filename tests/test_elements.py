@@ -164,7 +164,7 @@ def test_junctions_and_corridors_on_request(tmp_path, baseline):
         rk.loc[rk["class"] == "junction", "label"] == rk.loc[rk["class"] == "junction", "element"]
     ).all()
     # the element name is still a target: losing it in the sweep cut the whole corridor
-    assert whole["unmet_alone"].max() > 0
+    assert whole["unmet_alone_pj"].max() > 0
 
 
 def test_cli_labels_whole_corridors(tmp_path):

@@ -118,6 +118,53 @@ def test_frontier_and_files(tmp_path):
     assert (tmp_path / "out" / "frontier.png").stat().st_size > 1000
 
 
+def test_expansion_json_gives_every_figure_its_unit(tmp_path):
+    """Money in USD over the horizon (one period: not discounted), capex in million USD as
+    the links file gives it, its annuity per year and the part charged over the horizon,
+    shortfalls in PJ, candidate capacities per year in their commodity's unit."""
+    from test_units import units_everywhere
+
+    res = expand(case(tmp_path / "n", capex=50.0), mode="both", frontier_budgets=[0, 50])
+    doc = json.loads(write_expansion(res, tmp_path / "out")[0].read_text())
+    counts = {"gap", "scenarios_count"}
+    assert [p for p in units_everywhere(doc) if p.rsplit(".", 1)[-1] not in counts] == []
+    rob = doc["robust"]
+    assert rob["objective"] == {"value": pytest.approx(120 + 50.0 * CRF * 1e6), "unit": "USD"}
+    assert rob["capex_musd"] == {"value": 50.0, "unit": "million USD"}
+    assert rob["capex_per_year"] == {"value": pytest.approx(50.0 * CRF * 1e6),
+                                     "unit": "USD per year"}  # fmt: skip
+    # one year of one period: the annuity is what the horizon is charged
+    assert rob["capex_charged"] == {"value": pytest.approx(50.0 * CRF * 1e6), "unit": "USD"}
+    assert rob["worst_unmet"] == {"value": pytest.approx(0.0, abs=1e-9), "unit": "PJ"}
+    assert doc["expected"]["no_build"]["worst_unmet"] == {"value": pytest.approx(423.0),
+                                                          "unit": "PJ"}  # fmt: skip
+    closure = next(c for c in rob["scenarios"] if c["name"] == "closure")
+    assert closure["unmet_no_build_pj"] == {"value": pytest.approx(423.0), "unit": "PJ"}
+    assert closure["weight"] == {"value": pytest.approx(0.1), "unit": "fraction"}
+    (value,) = rob["value_of_builds"]
+    assert value["value"]["unit"] == "USD" and value["capex_charged"]["unit"] == "USD"
+    (bypass,) = [c for c in doc["candidates"] if c["group"] == "bypass"]
+    assert bypass["capacity_per_year"] == {
+        "bypass": {"volume": 10.0, "unit": "Mt"},
+        "dom_p_d": {"volume": 10.0, "unit": "Mt"},
+    }
+    assert doc["horizon_days"] == {"value": 365.0, "unit": "days"}
+    assert doc["costs"] == "USD over the horizon, not discounted (one period)"
+    assert doc["lifetime_years"] == {"value": 30, "unit": "years"}
+    assert doc["frontier"][1]["budget_musd"] == {"value": 50.0, "unit": "million USD"}
+    assert doc["frontier"][1]["shortfall_pj"] == {"value": pytest.approx(0.0, abs=1e-9),
+                                                  "unit": "PJ"}  # fmt: skip
+    # over four weeks the horizon is charged its share of the annuity, discounted (3 %/yr)
+    weeks = case(tmp_path / "w", capex=50.0, horizon={"periods": 4, "period_days": 7})
+    doc = expand(weeks, mode="robust").to_json()
+    assert doc["costs"] == "USD over the horizon, discounted to its start"
+    plan = doc["robust"]
+    assert plan["build"] == ["bypass", "dom_p_d"]
+    assert plan["capex_per_year"]["value"] == pytest.approx(50.0 * CRF * 1e6)
+    years = sum(7 / 365 * 1.03 ** -(t * 7 / 365) for t in range(4))
+    assert plan["capex_charged"]["value"] == pytest.approx(50.0 * CRF * 1e6 * years)
+
+
 def test_bad_input(tmp_path):
     planned = link("later", "s", "p", capacity=5, cost=1, status="planned")  # no capex
     path = case(tmp_path / "a", extra_links=[planned])

@@ -129,3 +129,21 @@ def test_object_constructing_yaml_tags_are_rejected(tmp_path, text):
     with pytest.raises(corridors.CorridorsError, match="not allowed"):
         corridors.load_scenario(path)
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_written_files_follow_the_umask_and_keep_a_replaced_files_mode(tmp_path):
+    from corridors.io.files import write_text
+
+    script = (
+        "import os, sys; from pathlib import Path; os.umask(int(sys.argv[2], 8));"
+        "from corridors.io.files import write_text; write_text(Path(sys.argv[1]), 'x')"
+    )
+    for mask, mode in (("022", 0o644), ("002", 0o664), ("077", 0o600)):
+        path = tmp_path / f"m{mask}.txt"
+        subprocess.run([sys.executable, "-c", script, str(path), mask], check=True)
+        assert path.stat().st_mode & 0o777 == mode, (mask, oct(path.stat().st_mode))
+    kept = tmp_path / "kept.txt"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    write_text(kept, "new")
+    assert kept.read_text() == "new" and kept.stat().st_mode & 0o777 == 0o640

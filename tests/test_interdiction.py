@@ -33,7 +33,7 @@ def test_matches_exhaustive_sweep_on_random_networks(tmp_path, seed, k):
     path = random_network(tmp_path / "net", seed=seed, extra_edges=15)
     prep = prepare(path)
     sw = run_sweep(path, tmp_path / "sweep", k=k, element_classes=CLASSES)
-    for objective, col in (("unmet", "unmet"), ("cost", "objective")):
+    for objective, col in (("unmet", "unmet_pj"), ("cost", "objective_usd")):
         res = interdict(prep, k, element_classes=CLASSES, objective=objective, fallback=False)
         assert res.status is Status.OPTIMAL and res.gap == pytest.approx(0.0, abs=1e-6)
         assert res.check["agrees"]
@@ -44,8 +44,8 @@ def test_matches_exhaustive_sweep_on_random_networks(tmp_path, seed, k):
         names = set(res.elements)
         row = sw.table[sw.table["elements"].map(lambda e, n=names: set(e.split(";")) - {""} == n)]
         if names:
-            assert row["unmet"].iloc[0] == pytest.approx(res.unmet, abs=1e-6)
-            assert row["objective"].iloc[0] == pytest.approx(res.cost, rel=1e-9)
+            assert row["unmet_pj"].iloc[0] == pytest.approx(res.unmet, abs=1e-6)
+            assert row["objective_usd"].iloc[0] == pytest.approx(res.cost, rel=1e-9)
         assert len(res.elements) <= k
 
 
@@ -54,13 +54,13 @@ def test_matches_exhaustive_sweep_on_reference_network(tmp_path, k):
     classes = "chokepoint,pipeline,supplier"
     prep = prepare(SCENARIOS / "baseline.yaml")
     sw = run_sweep(SCENARIOS / "baseline.yaml", tmp_path / "s", k=k, element_classes=classes)
-    for objective, col in (("unmet", "unmet"), ("cost", "objective")):
+    for objective, col in (("unmet", "unmet_pj"), ("cost", "objective_usd")):
         res = interdict(prep, k, element_classes=classes, objective=objective)
         assert res.status is Status.OPTIMAL
         ours = res.unmet if objective == "unmet" else res.cost
         assert ours == pytest.approx(sw.table[col].max(), rel=1e-7)
     # the worst set (by cost) is the sweep's
-    worst = sw.table.loc[sw.table["objective"].idxmax(), "elements"]
+    worst = sw.table.loc[sw.table["objective_usd"].idxmax(), "elements"]
     assert sorted(res.elements) == sorted(str(worst).split(";"))
 
 
@@ -69,7 +69,7 @@ def test_runners_up_are_the_next_worst_sets(tmp_path):
     sw = run_sweep(path, tmp_path / "s", k=2, element_classes=CLASSES)
     res = interdict(path, 2, element_classes=CLASSES, objective="cost", runners_up=3)
     costs = [res.cost] + [r["cost"] for r in res.runners_up]
-    top = sorted(sw.table["objective"], reverse=True)[:4]
+    top = sorted(sw.table["objective_usd"], reverse=True)[:4]
     assert costs == pytest.approx(top, rel=1e-9)
     sets = [tuple(sorted(res.elements))] + [tuple(sorted(r["elements"])) for r in res.runners_up]
     assert len(set(sets)) == 4
@@ -98,10 +98,10 @@ def test_budget_with_attack_costs(tmp_path):
 def test_no_shortage_possible_reports_costliest_set(tmp_path):
     path = random_network(tmp_path / "net", seed=1, extra_edges=15)
     sw = run_sweep(path, tmp_path / "s", k=1, element_classes=CLASSES)
-    assert sw.table["unmet"].max() == 0
+    assert sw.table["unmet_pj"].max() == 0
     res = interdict(path, 1, element_classes=CLASSES)
     assert res.unmet == 0 and "note" in res.check
-    assert res.cost == pytest.approx(sw.table["objective"].max())
+    assert res.cost == pytest.approx(sw.table["objective_usd"].max())
 
 
 def test_bad_input(tmp_path):

@@ -112,6 +112,23 @@ def test_max_hhi_is_conservative_and_tight(tmp_path: Path) -> None:
     assert s == pytest.approx(0.55, abs=1e-6)
 
 
+@pytest.mark.parametrize("group", ["supplier", "corridor"])
+def test_binding_max_hhi_reads_its_limit(tmp_path: Path, group: str) -> None:
+    """A binding max_hhi target's achieved value (policy.csv, summary.json ``policy``) is its
+    limit: achieved() takes the shares of the same total as the constraint (Σ_i E_i,t, the
+    group's total). Crude 6/4 (HHI 0.52) bound to 0.505 on K = 20 goes 0.55/0.45, on
+    breakpoints of the over-estimate, where it is exact."""
+    pol = {"max_hhi": [{"group": group, "commodity": "crude_oil", "hhi": 0.505,
+                        "breakpoints": 20}]}  # fmt: skip
+    r = solve(two_suppliers(tmp_path, policy=pol))
+    (rep,) = r.solver["policy"]
+    assert rep["status"] == "binding" and rep["binding"]
+    assert rep["achieved"] == pytest.approx(0.505, abs=1e-6)
+    assert _crude_share(r, "AAA") == pytest.approx(0.55, abs=1e-6)
+    e = period_energies(r, group, "crude_oil")
+    assert e["pj"].sum() == pytest.approx(e["total"].iloc[0])  # one denominator
+
+
 def test_min_suppliers_milp(tmp_path: Path) -> None:
     """Two suppliers with at least 45 % each: AAA's cheap crude limited to 5.5 Mt."""
     pol = {"min_suppliers": [{"count": 2, "share": 0.45, "commodity": "crude_oil"}]}

@@ -26,14 +26,14 @@ def assert_same_rows(pruned: pd.DataFrame, full: pd.DataFrame, rtol: float = 1e-
     assert pruned["scenario"].tolist() == full["scenario"].tolist()
     assert pruned["elements"].tolist() == full["elements"].tolist()
     assert pruned["status"].tolist() == full["status"].tolist()
-    a, b = pruned["objective"].to_numpy(float), full["objective"].to_numpy(float)
+    a, b = pruned["objective_usd"].to_numpy(float), full["objective_usd"].to_numpy(float)
     assert np.array_equal(np.isnan(a), np.isnan(b))
     ok = ~np.isnan(b)
     np.testing.assert_allclose(a[ok], b[ok], rtol=rtol, atol=0)
-    for col in [c for c in full.columns if c.startswith("unmet") or c == "cost_increase"]:
+    for col in [c for c in full.columns if c.startswith("unmet") or c == "cost_increase_usd"]:
         x, y = pruned[col].to_numpy(float), full[col].to_numpy(float)
         assert np.array_equal(np.isnan(x), np.isnan(y)), col
-        tol = 1e-6 if col != "cost_increase" else rtol * np.nanmax(np.abs(b))
+        tol = 1e-6 if col != "cost_increase_usd" else rtol * np.nanmax(np.abs(b))
         np.testing.assert_allclose(x[~np.isnan(y)], y[~np.isnan(y)], rtol=0, atol=tol, err_msg=col)
 
 
@@ -42,7 +42,7 @@ def assert_same_ranking(pruned: pd.DataFrame, full: pd.DataFrame, table: pd.Data
     a = pruned.drop(columns=["rank"]).sort_values("element").reset_index(drop=True)
     b = full.drop(columns=["rank"]).sort_values("element").reset_index(drop=True)
     assert a["element"].tolist() == b["element"].tolist()
-    scale = float(np.nanmax(np.abs(table["objective"].to_numpy(float))))
+    scale = float(np.nanmax(np.abs(table["objective_usd"].to_numpy(float))))
     for col in b.columns:
         if b[col].dtype.kind != "f":
             assert a[col].tolist() == b[col].tolist(), col
@@ -207,7 +207,7 @@ def test_certificate_proves_the_parent_and_rejects_what_changes_the_optimum(rich
             assert prune.certifies(o, lost), e.name
         child = sweep.solve_case(prep, Case(1, (e.name,), (((e.name,), zero),)))
         value = view.objective_usd(o, lost)
-        if child["status"] != "optimal" or abs(child["objective"] - value) > 1e-7 * abs(value):
+        if child["status"] != "optimal" or abs(child["objective_usd"] - value) > 1e-7 * abs(value):
             changed += 1
             assert not prune.certifies(o, lost), e.name
     assert changed > 0

@@ -285,13 +285,13 @@ def test_worked_example_in_the_docs():
 
 
 def test_compiled_matrix_equals_pyomos_standard_form(tmp_path):
-    """The Runner's compiler (:func:`corridors.core.pyomo_model.compile_model`) gives the
+    """The Runner's compiler (:func:`corridors.core.pyomo_compile.compile_model`) gives the
     matrix, bounds and costs of Pyomo's own ``LinearStandardFormCompiler``, on a model with a
     policy block (mutable shares) and a user's rows, variables and objective terms."""
     pytest.importorskip("scipy")
     from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-    from corridors.core.pyomo_model import compile_model
+    from corridors.core.pyomo_compile import compile_model
 
     pol = {"max_share": [{"group": "mode", "id": "sea", "share": 0.7}],
            "max_hhi": [{"group": "supplier", "hhi": 0.9, "breakpoints": 4}]}  # fmt: skip

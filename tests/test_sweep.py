@@ -34,7 +34,7 @@ def test_nk_sweep_matches_independent_solves(tmp_path):
     res = run_sweep(path, tmp_path / "out", k=2, element_classes="pipeline,chokepoint,supplier")
     table = res.table
     base = corridors.solve(path)
-    assert table.loc[0, "elements"] == "" and table.loc[0, "objective"] == pytest.approx(
+    assert table.loc[0, "elements"] == "" and table.loc[0, "objective_usd"] == pytest.approx(
         base.objective
     )
     rng = np.random.default_rng(0)
@@ -43,27 +43,27 @@ def test_nk_sweep_matches_independent_solves(tmp_path):
         row = table.loc[int(i)]
         names = row["elements"].split(";")
         r = independent(path, tmp_path, names)
-        assert row["unmet"] == pytest.approx(r.unmet_pj(), abs=1e-6), names
-        assert row["cost_increase"] == pytest.approx(
+        assert row["unmet_pj"] == pytest.approx(r.unmet_pj(), abs=1e-6), names
+        assert row["cost_increase_usd"] == pytest.approx(
             r.objective - base.objective, rel=1e-9, abs=1e-6
         )
         assert row["status"] == "optimal"
-    # the files: columns as documented
+    # the files: columns as documented, every figure named with its unit (crude only is
+    # demanded here; tests/test_sweep_units.py has gas and LNG)
     csv = pd.read_csv(tmp_path / "out" / "sweep.csv")
-    assert list(csv.columns[:7]) == [
+    assert list(csv.columns) == [
         "scenario",
         "elements",
-        "unmet",
-        "unmet_crude_oil",
-        "unmet_lng",
-        "unmet_pipeline_gas",
-        "cost_increase",
+        "unmet_pj",
+        "unmet_crude_oil_mt",
+        "cost_increase_usd",
+        "status",
+        "objective_usd",
     ]
-    assert "status" in csv.columns
     n_elem = len(res.ranking)
     assert len(csv) == 1 + n_elem + n_elem * (n_elem - 1) // 2
     rk = pd.read_csv(tmp_path / "out" / "ranking.csv")
-    assert rk["unmet_alone"].is_monotonic_decreasing
+    assert rk["unmet_alone_pj"].is_monotonic_decreasing
 
 
 def test_k_larger_than_elements_is_a_user_error(tmp_path):
@@ -158,13 +158,13 @@ def test_monte_carlo_is_reproducible_and_reports_cvar(tmp_path):
     b = run_sweep(path, tmp_path / "b", monte_carlo=60, seed=4, workers=2, batch_size=10)
     pd.testing.assert_frame_equal(a.table, b.table, check_exact=False, rtol=1e-9, atol=1e-7)
     runs = a.table[a.table["scenario"] > 0]
-    assert a.stats["expected_unmet_pj"] == pytest.approx(runs["unmet"].mean())
+    assert a.stats["expected_unmet_pj"] == pytest.approx(runs["unmet_pj"].mean())
     assert a.stats["cvar_unmet_pj"] >= a.stats["quantiles_pj"]["0.95"] - 1e-9
     # each drawn run agrees with an independent solve of the same events
     row = runs[runs["elements"] != ""].iloc[0]
     assert row["status"] == "optimal"
     # the possible events do not touch a plain run
-    assert corridors.solve(path).unmet_pj() == pytest.approx(a.table.loc[0, "unmet"])
+    assert corridors.solve(path).unmet_pj() == pytest.approx(a.table.loc[0, "unmet_pj"])
 
 
 def test_cvar_on_hand_values():

@@ -139,7 +139,7 @@ def test_interdiction_stays_exact_with_tranches(tmp_path, k):
     path.write_text(yaml.safe_dump(doc))
     classes = "pipeline,sea,chokepoint,junction,supplier"
     sw = run_sweep(path, tmp_path / "sweep", k=k, element_classes=classes)
-    for objective, col in (("unmet", "unmet"), ("cost", "objective")):
+    for objective, col in (("unmet", "unmet_pj"), ("cost", "objective_usd")):
         res = interdict(path, k, element_classes=classes, objective=objective, fallback=False)
         assert res.check["agrees"]
         ours = res.unmet if objective == "unmet" else res.cost

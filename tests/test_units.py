@@ -361,11 +361,17 @@ def test_interdiction_json_layout_without_a_solve() -> None:
     assert [p for p in units_everywhere(doc) if p.rsplit(".", 1)[-1] not in counts] == []
 
 
+#: One period of a year: its costs are not discounted (the first period's factor is 1).
+ONE_YEAR = {"horizon": {"periods": 1, "period_days": 365.0}}
+
+
+@pytest.mark.parametrize("one_period", [False, True])
 def test_expand_prints_what_its_costs_are_over(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_period: bool
 ) -> None:
     """The value of a build is a cost saved over the horizon, net of its capital cost, in
-    billion USD (the plan is made by hand: the printing is under test)."""
+    billion USD; discounted to the start over several periods, not over one (the plan is made
+    by hand: the printing is under test)."""
     from corridors.analysis import expansion
 
     plan = {
@@ -376,30 +382,42 @@ def test_expand_prints_what_its_costs_are_over(
     fake = expansion.ExpansionResult(primary=plan, mode="expected")
     monkeypatch.setattr(expansion, "expand", lambda *a, **k: fake)
     monkeypatch.setattr(expansion, "write_expansion", lambda res, out: [Path(out) / "x.json"])
-    path = weekly(tmp_path / "case")
+    path = weekly(tmp_path / "case", **(ONE_YEAR if one_period else {}))
     res = CliRunner().invoke(app, ["--quiet", "expand", str(path)], terminal_width=200)
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
-    assert "value of new_pipe: 3.02 billion USD over the horizon (112 days)" in text
+    over = "over the horizon (365 days)" if one_period else "over the horizon (112 days)"
+    assert f"value of new_pipe: 3.02 billion USD {over}" in text
     assert "expected cost saved by building it, net of its annualised capital cost" in text
-    assert "worst 7.00 billion USD over the horizon (112 days)" in text
+    assert f"worst 7.00 billion USD {over}" in text
+    if one_period:
+        assert "discounted" not in text
+        assert f"costs in billion USD {over}: operating" in text
+    else:
+        assert f"costs in billion USD {over} (discounted to the start): operating" in text
 
 
+@pytest.mark.parametrize("one_period", [False, True])
 def test_interdict_prints_units_and_what_they_are_totals_over(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_period: bool
 ) -> None:
     from corridors.analysis import interdiction
 
     monkeypatch.setattr(interdiction, "interdict", lambda *a, **k: hand_made_interdiction())
-    path = weekly(tmp_path / "case")
+    path = weekly(tmp_path / "case", **(ONE_YEAR if one_period else {}))
     out = tmp_path / "out"
     res = CliRunner().invoke(
         app, ["--quiet", "interdict", str(path), "--k", "1", "--out", str(out)], terminal_width=200
     )
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
-    assert "unmet demand 42.3 PJ over the horizon (112 days) (crude_oil 1.00 Mt)" in text
-    assert "total cost 6.00 billion USD over the horizon (112 days) (discounted)" in text
+    over = "over the horizon (365 days)" if one_period else "over the horizon (112 days)"
+    assert f"unmet demand 42.3 PJ {over} (crude_oil 1.00 Mt)" in text
+    if one_period:  # one period is not discounted
+        assert f"total cost 6.00 billion USD {over} cost increase" in text
+        assert "discounted" not in text
+    else:
+        assert f"total cost 6.00 billion USD {over} (discounted to the start)" in text
     assert "cost increase 2.00 billion USD" in text
     doc = json.loads((out / "interdiction.json").read_text())
     assert doc["unmet_by_commodity"]["crude_oil"] == {"volume": 1.0, "unit": "Mt"}

@@ -41,8 +41,12 @@ def test_closure_of_a_chokepoint_with_whole_period_lags(tmp_path):
     assert fl.loc[("sk", 1), "transit_days"] == pytest.approx(10.0)
 
 
+SPREAD = {"periods": 6, "period_days": 10.0, "arrival": "spread"}
+
+
 def test_fractional_lag_spreads_a_cargo_over_two_periods(tmp_path):
-    """sk takes half a period (k = 0, f = 0.5): arrival[t] = 0.5·sk[t] + 0.5·sk[t − 1]; kd
+    """With ``arrival: spread``, sk takes half a period (k = 0, f = 0.5): arrival[t] =
+    0.5·sk[t] + 0.5·sk[t − 1]; kd
     has no voyage time. sk cut in period 3, not foreseen: periods 1-2 follow the plan made
     without the cut (``ModelData.plan``), whose loadings at s are 2D, 0, 2D, ... (a cargo of 2D
     lands half in its period and half in the next, D a period). So period 3 receives
@@ -50,7 +54,11 @@ def test_fractional_lag_spreads_a_cargo_over_two_periods(tmp_path):
     so nothing else is short. Foreseen, period 2 loads D (no more: half of it lands in period 2,
     which needs only D), so period 3 gets 0.5·D and lacks D/2."""
     path = voyage_case(
-        tmp_path, lag1=0.5, lag2=0.0, disruptions=[{"target": "sk", "start": 3, "end": 3}]
+        tmp_path,
+        lag1=0.5,
+        lag2=0.0,
+        horizon=SPREAD,
+        disruptions=[{"target": "sk", "start": 3, "end": 3}],
     )
     r = corridors.solve(path)
     assert r.is_ok and not check_invariants(r)
@@ -63,10 +71,37 @@ def test_fractional_lag_spreads_a_cargo_over_two_periods(tmp_path):
             tmp_path / "f",
             lag1=0.5,
             lag2=0.0,
+            horizon=SPREAD,
             disruptions=[{"target": "sk", "start": 3, "end": 3, "foreseen": True}],
         )
     )
     assert unmet_by_period(foreseen) == pytest.approx([0, 0, D / 2, 0, 0, 0], abs=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("lag1", "periods_late"), [(0.4, 0), (0.5, 1), (1.49, 1), (1.6, 2), (2.0, 2)]
+)
+def test_nearest_arrival_lands_a_cargo_in_the_period_nearest_its_voyages_end(
+    tmp_path, lag1, periods_late
+):
+    """By default (``arrival: nearest``) a voyage of lag periods lands ⌊lag + ½⌋ periods after
+    loading, whole. sk cut in period 3 (foreseen, so the plan does not matter): what sk
+    loaded before 3 still lands; d lacks its whole demand D in period 3 + ⌊lag + ½⌋ only, as
+    nothing else reaches k."""
+    r = corridors.solve(
+        voyage_case(
+            tmp_path,
+            lag1=lag1,
+            lag2=0.0,
+            disruptions=[{"target": "sk", "start": 3, "end": 3, "foreseen": True}],
+        )
+    )
+    assert r.is_ok and not check_invariants(r)
+    short = [0.0] * 6
+    short[2 + periods_late] = D
+    assert unmet_by_period(r) == pytest.approx(short, abs=1e-7)
+    sk = r.flows[r.flows["link"] == "sk"].set_index("period")
+    assert sk["transit_days"].iloc[0] == pytest.approx(lag1 * 10.0)  # reported exactly
 
 
 def test_one_period_run_charges_the_capital_of_cargo_at_sea(tmp_path):
@@ -161,7 +196,8 @@ def test_cargoes_at_sea_at_the_start_are_the_steady_state_not_free_copies(tmp_pa
 def test_a_weekly_year_costs_about_what_the_annual_run_costs(tmp_path):
     """The reference baseline over 52 weeks against one annual period: the cargoes at sea at
     the start are paid for as the annual run pays them, so the two differ only by
-    discounting within the year and the annual run's cargo interest (measured 603.1 vs
+    discounting within the year and the annual run's cargo interest (measured 601.1, 603.1
+    with ``arrival: spread``, vs
     610.3 bn USD), not by weeks of free cargo (556.6 before)."""
     from conftest import SCENARIOS
 
@@ -175,3 +211,114 @@ def test_a_weekly_year_costs_about_what_the_annual_run_costs(tmp_path):
     a, w = corridors.solve(annual), corridors.solve(weekly)
     assert w.is_ok and a.is_ok
     assert w.objective == pytest.approx(a.objective, rel=0.03)
+
+
+def test_interdiction_releases_stocks_when_its_losses_start(tmp_path):
+    """The scenario's own event starts in week 4 (stocks locked, and before it the plan made
+    without it followed), but an element the attacker takes is lost from week 1, and the
+    sweep's case for it releases stocks from week 1 (``case_release``). The interdiction MILP
+    must price that LP, not one whose weeks 1-3 are locked to the plan (infeasible once sd is
+    lost: the MILP's dual was then unbounded but for its big M). Losing sd, the 20 of stock
+    cover weeks 1-3 (7, 7, 6) and weeks 4-6 go short: the sweep row's cost. (Prices scaled up
+    from ``stock_case`` so that the MILP's dual tolerances are small beside the objective.)"""
+    from corridors.analysis.interdiction import interdict
+    from corridors.analysis.sweep import run_sweep
+
+    nodes = [node("s", "supply", 0, 0), node("d", "demand", 1, 0, country="BBB")]
+    links = [link("sd", "s", "d", capacity=10000, cost=1)]
+    sc = {
+        "horizon": {"periods": 6, "period_days": 7.0},
+        "supply": [{"node": "s", "commodity": "crude_oil", "max": 10000, "price": 5.0e5}],
+        "demand": [{"node": "d", "commodity": "crude_oil", "amount": 365,
+                    "shortage_cost": 1.0e7}],
+        "storage": [
+            {"node": "d", "commodity": "crude_oil", "capacity": 100, "initial": 20,
+             "max_withdrawal": 365, "final_min": 0, "release_price": 1.0e6}
+        ],
+        "disruptions": [{"target": "sd", "start": 4, "end": 5}],
+    }  # fmt: skip
+    path = write_case(tmp_path / "a", nodes, links, sc)
+    sw = run_sweep(path, tmp_path / "sweep", k=1, element_classes="pipeline")
+    row = sw.table[sw.table["elements"] == "sd"].iloc[0]
+    res = interdict(path, 1, element_classes="pipeline", objective="cost", fallback=False)
+    assert res.elements == ["sd"] and res.check["agrees"], res.check
+    cost_col = next(c for c in sw.table.columns if c.startswith("objective"))
+    assert res.cost == pytest.approx(float(row[cost_col]), rel=1e-9)
+    assert res.milp_objective == pytest.approx(res.cost, rel=1e-6)
+    r = corridors.solve(path)  # the scenario itself draws nothing before week 4
+    assert draws(r)[:3] == pytest.approx([0, 0, 0], abs=1e-9)
+
+
+def test_monte_carlo_draws_keep_no_foresight_unless_foreseen(tmp_path):
+    """A drawn event holds stocks back until it starts, as the same event in a plain run does
+    (before, a draw in a scenario without events of its own released them from week 1); a
+    draw of a ``foreseen: true`` event does not. The sd cut is drawn for one week
+    (probability 1). Unforeseen, stocks are first drawn in the cut week; foreseen, the stock
+    not needed in the cut is drawn in week 1 to save supply (discounting makes the earliest
+    saving worth most), so the foreseen draw costs less."""
+    from corridors.analysis.sweep import run_sweep
+    from corridors.analysis.sweep_case import Case, case_release, draw_key
+    from corridors.core.availability import sample_events
+    from corridors.core.session import prepare
+
+    def case(tmp, foreseen):
+        ev = {"target": "sd", "probability": 1.0, "duration_days": 7, "foreseen": foreseen}
+        nodes = [node("s", "supply", 0, 0), node("d", "demand", 1, 0, country="BBB")]
+        links = [link("sd", "s", "d", capacity=10000, cost=1)]
+        sc = {
+            "horizon": {"periods": 6, "period_days": 7.0},
+            "supply": [{"node": "s", "commodity": "crude_oil", "max": 10000, "price": 10}],
+            "demand": [{"node": "d", "commodity": "crude_oil", "amount": 365}],
+            "storage": [{"node": "d", "commodity": "crude_oil", "capacity": 100,
+                         "initial": 20, "max_withdrawal": 365, "final_min": 0}],
+            "disruptions": [ev],
+        }  # fmt: skip
+        return write_case(tmp, nodes, links, sc)
+
+    blind, seen = case(tmp_path / "b", False), case(tmp_path / "s", True)
+    prep = prepare(blind)
+    (draw,) = sample_events(prep.scenario, 1, seed=3)[0]
+    assert draw.foreseen is False
+    start = int(np.flatnonzero(np.asarray(draw.factor) < 1.0)[0])
+    events = ((draw.names, draw.factor),)
+    assert start > 0 and case_release(prep, Case(1, ("sd",), events)) == start
+    assert case_release(prep, Case(1, ("sd",), events, foreseen=(True,))) == 0
+    assert draw_key(Case(1, ("sd",), events)) != draw_key(
+        Case(2, ("sd",), events, foreseen=(True,))
+    )
+    costs = {}
+    for name, path in (("blind", blind), ("seen", seen)):
+        sw = run_sweep(path, tmp_path / f"mc_{name}", monte_carlo=1, seed=3)
+        costs[name] = float(sw.table.loc[sw.table["scenario"] == 1, "objective_usd"].iloc[0])
+    assert costs["seen"] < costs["blind"]
+
+
+@pytest.mark.parametrize("arrival", ["nearest", "spread"])
+@pytest.mark.parametrize("k", [1, 2])
+def test_interdiction_is_exact_with_voyage_times(tmp_path, arrival, k):
+    """Brute force: the interdiction MILP against the exhaustive N-k sweep on the voyage
+    network (voyages of 1.4 and 2.6 periods, a chokepoint between, stocks at d), both ways of
+    timing arrivals. Prices in the hundreds of thousands of USD per unit, as real cargoes
+    cost, so that the MILP's dual tolerances stay small beside the objective."""
+    from corridors.analysis.interdiction import interdict
+    from corridors.analysis.sweep import run_sweep
+
+    path = voyage_case(
+        tmp_path,
+        lag1=1.4,
+        lag2=2.6,
+        horizon={"periods": 6, "period_days": 10.0, "arrival": arrival},
+        supply=[{"node": "s", "commodity": "crude_oil", "max": 10000, "price": 5.0e5}],
+        demand=[{"node": "d", "commodity": "crude_oil", "amount": 365, "shortage_cost": 1.0e7}],
+        storage=[
+            {"node": "d", "commodity": "crude_oil", "capacity": 100, "initial": 25,
+             "max_withdrawal": 365, "final_min": 0, "release_price": 1.0e6}
+        ],
+    )  # fmt: skip
+    classes = "sea,chokepoint"
+    sw = run_sweep(path, tmp_path / "sweep", k=k, element_classes=classes)
+    for objective, col in (("unmet", "unmet_pj"), ("cost", "objective_usd")):
+        res = interdict(path, k, element_classes=classes, objective=objective, fallback=False)
+        assert res.check["agrees"], (objective, res.check)
+        ours = res.unmet if objective == "unmet" else res.cost
+        assert ours == pytest.approx(sw.table[col].max(), rel=1e-7, abs=1e-6)

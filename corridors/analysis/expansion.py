@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from corridors.analysis.expansion_result import ExpansionResult, write_expansion
 from corridors.analysis.lpform import LPForm, form_bounds, lp_form, require_no_policy, tie_break
 from corridors.analysis.milp import MilpOutcome, solve_milp
 from corridors.core.availability import (
@@ -63,7 +64,7 @@ from corridors.core.lp import MONEY_SCALE
 from corridors.core.session import Prepared, prepare
 from corridors.core.status import Status
 from corridors.errors import CorridorsError, Problem, suggest
-from corridors.io.files import atomic_write, write_csv, write_json
+from corridors.io.files import atomic_write
 from corridors.io.network import REVERSE_SUFFIX
 from corridors.io.schema import Scenario
 
@@ -217,6 +218,7 @@ class Planner:
     model: pyo.ConcreteModel
     form: LPForm
     annual: np.ndarray  # K_g, million USD over the horizon
+    crf: float = 1.0  # capital recovery factor, per year
     opt: Any = None
 
 
@@ -306,7 +308,7 @@ def build_planner(
         expr=sum(float(w[s]) * (m.unmet[s] + eps * m.op[s]) for s in S) + eps * m.capex
     )
     m.obj_front_worst = pyo.Objective(expr=m.eta_u + eps * m.capex)
-    return Planner(prep, groups, cases, m, form, annual)
+    return Planner(prep, groups, cases, m, form, annual, crf_value)
 
 
 def _weights(cases: Sequence[ExpansionCase]) -> np.ndarray:
@@ -351,7 +353,7 @@ def evaluate(pl: Planner, plan: Sequence[int], time_limit: float | None = None) 
         "status": out.status,
         "op": [pyo.value(m.op[s]) / MONEY_SCALE if ok else None for s in range(len(pl.cases))],
         "unmet": [pyo.value(m.unmet[s]) if ok else None for s in range(len(pl.cases))],
-        "capex_annual": float(sum(pl.annual[g] for g in plan)) / MONEY_SCALE,
+        "capex_charged": float(sum(pl.annual[g] for g in plan)) / MONEY_SCALE,
     }
     for g in m.G:
         if not fixed[g]:
@@ -365,8 +367,8 @@ def _summary(pl: Planner, ev: dict[str, Any]) -> dict[str, float | None]:
     w = _weights(pl.cases)
     ops = np.array(ev["op"], dtype=float)
     return {
-        "expected_cost": float(ev["capex_annual"] + w @ ops),
-        "worst_cost": float(ev["capex_annual"] + ops.max()),
+        "expected_cost": float(ev["capex_charged"] + w @ ops),
+        "worst_cost": float(ev["capex_charged"] + ops.max()),
         "expected_unmet": float(w @ np.array(ev["unmet"], dtype=float)),
         "worst_unmet": float(np.max(ev["unmet"])),
     }
@@ -422,7 +424,8 @@ def solve_mode(pl: Planner, kind: str, time_limit: float | None) -> dict[str, An
                 "group": pl.groups[g].name,
                 "links": list(pl.groups[g].links),
                 "capex_musd": pl.groups[g].capex,
-                "annual_capex": float(pl.annual[g]) / MONEY_SCALE,
+                "capex_per_year": pl.groups[g].capex / MONEY_SCALE * pl.crf,
+                "capex_charged": float(pl.annual[g]) / MONEY_SCALE,
                 "cost_with": with_,
                 "cost_without": without,
                 "value": None if without is None or with_ is None else without - with_,
@@ -437,7 +440,8 @@ def solve_mode(pl: Planner, kind: str, time_limit: float | None) -> dict[str, An
         "gap": out.gap,
         "bound": None if out.bound is None else out.bound / MONEY_SCALE,
         "capex_musd": float(sum(pl.groups[g].capex for g in plan)),
-        "annual_capex": ev["capex_annual"],
+        "capex_per_year": float(sum(pl.groups[g].capex for g in plan)) / MONEY_SCALE * pl.crf,
+        "capex_charged": ev["capex_charged"],
         **summ,
         "no_build": _summary(pl, none),
         "scenarios": cases,
@@ -476,31 +480,6 @@ def resilience_frontier(
 
 
 # --------------------------------------------------------------------------- driver
-
-
-@dataclass
-class ExpansionResult:
-    primary: dict[str, Any]
-    mode: str
-    other: dict[str, Any] | None = None
-    frontier: pd.DataFrame | None = None
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        out = {
-            "build": self.primary["build"],
-            "objective": self.primary["objective"],
-            "status": self.primary["status"],
-            "gap": self.primary["gap"],
-            "mode": self.mode,
-            self.mode if self.mode != "both" else "expected": self.primary,
-            **self.info,
-        }
-        if self.other is not None:
-            out["robust"] = self.other
-        if self.frontier is not None:
-            out["frontier"] = self.frontier.replace({np.nan: None}).to_dict(orient="records")
-        return out
 
 
 def expand(
@@ -555,11 +534,29 @@ def expand(
     fr = (
         resilience_frontier(pl, frontier_budgets, measure, time_limit) if frontier_budgets else None
     )
+    cand = base.network.inactive_links
+    unit = {c: v.unit for c, v in s.commodities.items()}
+    h = s.horizon
     info = {
         "candidates": [
-            {"group": g.name, "links": list(g.links), "capex_musd": g.capex, "free": g.free}
+            {
+                "group": g.name,
+                "links": list(g.links),
+                "capex_musd": g.capex,
+                "free": g.free,
+                "capacity_per_year": {
+                    lid: {
+                        "volume": float(cand.at[lid, "capacity"]),
+                        "unit": unit[str(cand.at[lid, "commodity"])],
+                    }
+                    for lid in g.links
+                },
+            }
             for g in groups
         ],
+        "horizon_days": h.periods * h.period_days,
+        "costs": "USD over the horizon, "
+        + ("discounted to its start" if s.discounted else "not discounted (one period)"),
         "discount_rate": r,
         "lifetime_years": n,
         "crf": crf(r, n),
@@ -567,24 +564,6 @@ def expand(
         "seconds": round(time.perf_counter() - t0, 3),
     }
     return ExpansionResult(primary, mode, other, fr, info)
-
-
-def write_expansion(result: ExpansionResult, out: str | Path) -> list[Path]:
-    """Write expansion.json and, with a frontier, frontier.csv; return the paths.
-
-    The chart of the frontier (frontier.png) is drawn by
-    :func:`corridors.outputs.charts.plot_resilience_frontier`.
-    """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise CorridorsError(f"{out}: output path exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    written = [out / "expansion.json"]
-    write_json(out / "expansion.json", result.to_json())
-    if result.frontier is not None:
-        write_csv(out / "frontier.csv", result.frontier)
-        written.append(out / "frontier.csv")
-    return written
 
 
 __all__ = [

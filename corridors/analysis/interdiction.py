@@ -225,14 +225,19 @@ def interdict(
         raise CorridorsError(Problem("", "--runners-up", "must be ≥ 0"))
 
     from corridors.analysis.sweep import Case, solve_case
+    from corridors.analysis.sweep_case import OBJECTIVE, UNMET_PJ, unmet_columns
 
     base_row = solve_case(prep, Case(0, (), ()))
     if Status(base_row["status"]) is not Status.OPTIMAL:
         raise CorridorsError(
             Problem(str(s.source or ""), "", f"the scenario itself is {base_row['status']}")
         )
-    form = lp_form(prep)
-    cuts = element_cuts(prep, form, elems)
+    # a lost element is lost from period 1, so stocks are released from period 1 whatever
+    # set is chosen (as sweep cases release them: sweep_case.case_release)
+    start = prep.availability.copy()
+    start.release_from = 0
+    form = lp_form(prep, start)
+    cuts = element_cuts(prep, form, elems, start)
     c = objective_vector(prep.data, form, objective)
     milp = build_dual(prep, form, cuts, c, objective)
     m = milp.model
@@ -257,11 +262,11 @@ def interdict(
         entry = {
             "rank": rank + 1,
             "elements": list(names),
-            "unmet": row["unmet"],
-            "cost": row["objective"],
+            "unmet": row[UNMET_PJ],
+            "cost": row[OBJECTIVE],
             "cost_increase": None
-            if row["objective"] is None
-            else row["objective"] - base_row["objective"],
+            if row[OBJECTIVE] is None
+            else row[OBJECTIVE] - base_row[OBJECTIVE],
             "milp_objective": outcome.objective * scale,
             "resolved_objective": None if true is None else true * scale,
             "status": outcome.status,
@@ -320,12 +325,14 @@ def interdict(
             status = Status.INEXACT
     best_row: dict[str, Any] | None = best["row"] if best else None
     com = s.commodities
-    asked = [c_ for c_ in com if any(d.commodity == c_ for d in s.demand)]  # LNG: never short
+    by_commodity = unmet_columns(s)  # the demanded commodities only: LNG is never short
     result = InterdictionResult(
         elements=list(best["elements"]) if best else [],
-        unmet=best_row["unmet"] if best_row else None,
-        unmet_by_commodity={c_: best_row[f"unmet_{c_}"] for c_ in asked} if best_row else {},
-        cost=best_row["objective"] if best_row else None,
+        unmet=best_row[UNMET_PJ] if best_row else None,
+        unmet_by_commodity={c_: best_row[col] for c_, col in by_commodity.items()}
+        if best_row
+        else {},
+        cost=best_row[OBJECTIVE] if best_row else None,
         cost_increase=best["cost_increase"] if best else None,
         status=status,
         gap=first.gap,

@@ -49,7 +49,7 @@ from corridors.analysis.lpform import (
     tie_break,
     total_shortage,
 )
-from corridors.core.availability import Element, apply_factor
+from corridors.core.availability import Availability, Element, apply_factor
 from corridors.core.lp import MONEY_SCALE
 from corridors.core.session import Prepared
 
@@ -68,13 +68,17 @@ class Cut:
     rows: np.ndarray
 
 
-def element_cuts(prep: Prepared, form: LPForm, elems: Sequence[Element]) -> list[Cut]:
+def element_cuts(
+    prep: Prepared, form: LPForm, elems: Sequence[Element], start: Availability | None = None
+) -> list[Cut]:
     """For each element, the bounds it sets to zero (found by applying it with factor 0 to
-    the scenario's availability and comparing :func:`form_bounds` with the base)."""
-    base = form_bounds(prep.data, form.lp, prep.availability)
+    ``start``, by default the scenario's availability, and comparing :func:`form_bounds` with
+    the bounds of ``start``)."""
+    start = start if start is not None else prep.availability
+    base = form_bounds(prep.data, form.lp, start)
     out = []
     for e in elems:
-        avail = prep.availability.copy()
+        avail = start.copy()
         apply_factor(avail, e.targets, 0.0)
         b = form_bounds(prep.data, form.lp, avail)
         out.append(

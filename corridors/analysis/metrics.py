@@ -395,6 +395,14 @@ def reserve_figures(result: Result) -> dict[str, dict[str, float | None]]:
     return out
 
 
+def available_supply(scenario: Scenario, commodity: str) -> float:
+    """Σ ``max`` × years of the horizon over the commodity's ``supply:`` entries: what the
+    scenario data offer at their own price over the horizon, undisrupted, in its unit."""
+    h = scenario.horizon
+    years = h.periods * h.period_days / DAYS_PER_YEAR
+    return sum(x.max for x in scenario.supply if x.commodity == commodity) * years
+
+
 def supply_balance(result: Result) -> dict[str, dict[str, Any]]:
     """What each supply commodity's own supply became, over the horizon, in its units (every
     figure ``{volume, unit}``), for the commodities of the scenario's ``supply:`` entries:
@@ -417,7 +425,6 @@ def supply_balance(result: Result) -> dict[str, dict[str, Any]]:
     """
     s = result.scenario
     com = s.commodities
-    years = s.horizon.periods * s.horizon.period_days / DAYS_PER_YEAR
     sup = result.supply
     own = sup["tranche"].isin(OWN_TRANCHES)
     fl = result.flows
@@ -426,7 +433,7 @@ def supply_balance(result: Result) -> dict[str, dict[str, Any]]:
     for c in dict.fromkeys(x.commodity for x in s.supply):
         unit = com[c].unit
         mine = sup["commodity"] == c
-        available = sum(x.max for x in s.supply if x.commodity == c) * years
+        available = available_supply(s, c)
         after = float(sup.loc[mine & own, "available"].sum())
         supplied = float(sup.loc[mine, "supplied"].sum())
         missing = max(available - supplied, 0.0)

@@ -73,8 +73,7 @@ def horizon(result: Result) -> dict[str, Any]:
 def demanded(result: Result) -> list[str]:
     """The commodities some demand entry asks for, in the scenario's order (LNG, regasified
     into pipeline gas, is usually not one: its unmet demand is always 0)."""
-    asked = {d.commodity for d in result.scenario.demand}
-    return [c for c in result.scenario.commodities if c in asked]
+    return result.scenario.demanded()
 
 
 def summary(result: Result) -> dict[str, Any]:

@@ -64,6 +64,8 @@ from corridors.analysis.prune import Known as Known
 from corridors.analysis.prune import LPBounds, ModelView, Optimum, can_prune, certifies
 from corridors.analysis.prune import with_busy as with_busy
 from corridors.analysis.sweep_case import BASES_BUDGET as BASES_BUDGET
+from corridors.analysis.sweep_case import OBJECTIVE as OBJECTIVE
+from corridors.analysis.sweep_case import UNMET_PJ as UNMET_PJ
 from corridors.analysis.sweep_case import (
     Case,
     CaseSolver,
@@ -78,11 +80,15 @@ from corridors.analysis.sweep_case import _basis as _basis
 from corridors.analysis.sweep_case import _solved_row as _solved_row
 from corridors.analysis.sweep_case import basis_arrays as basis_arrays
 from corridors.analysis.sweep_case import case_row as case_row
+from corridors.analysis.sweep_case import not_supplied_columns as not_supplied_columns
+from corridors.analysis.sweep_case import row_columns as row_columns
 from corridors.analysis.sweep_case import solve_case as solve_case
+from corridors.analysis.sweep_case import unmet_columns as unmet_columns
 from corridors.analysis.sweep_nk import HELPER as HELPER
 from corridors.analysis.sweep_nk import OPTIMA_BUDGET as OPTIMA_BUDGET
 from corridors.analysis.sweep_nk import NkDriver
-from corridors.analysis.sweep_tables import cvar
+from corridors.analysis.sweep_tables import COST_INCREASE as COST_INCREASE
+from corridors.analysis.sweep_tables import cvar, montecarlo_json
 from corridors.analysis.sweep_tables import mc_ranking as _mc_ranking
 from corridors.analysis.sweep_tables import mc_stats as _mc_stats
 from corridors.analysis.sweep_tables import nk_ranking as _ranking
@@ -101,6 +107,14 @@ from corridors.io.schema import Scenario
 BATCH_SECONDS = 0.25
 MAX_BATCH = 2000
 META = "sweep_meta.json"
+
+ROWS_FORMAT = 2
+"""Version of a sweep's rows (sweep.jsonl, sweep.csv), in sweep_meta.json ``rows_format``;
+``--resume`` refuses a folder of another version. 2: every figure named with its unit
+(``unmet_pj``, ``unmet_<commodity>_<unit>`` for the demanded commodities only,
+``not_supplied_<commodity>_<unit>`` for those nothing demands, ``cost_increase_usd``,
+``objective_usd``); 1 (no ``rows_format``): ``unmet``, ``unmet_<commodity>`` for every
+commodity, ``cost_increase``, ``objective``."""
 
 # --------------------------------------------------------------------------- worker side
 
@@ -180,9 +194,10 @@ def run_sweep(
 ) -> SweepResult:
     """Run an N-k sweep (``k``) or a Monte Carlo sweep (``monte_carlo`` runs) into ``out``.
 
-    Writes ``sweep.csv`` (scenario, elements, unmet [PJ], unmet_<commodity> [units],
-    cost_increase [USD], status), ``ranking.csv``, ``sweep_meta.json`` and, for Monte Carlo,
-    ``montecarlo.json``. ``element_classes``: as
+    Writes ``sweep.csv`` (scenario, elements, ``unmet_pj``, ``unmet_<commodity>_<unit>``
+    per demanded commodity, ``not_supplied_<commodity>_<unit>`` per supplied commodity that
+    nothing demands (LNG), ``cost_increase_usd``, status, ``objective_usd``; totals over the
+    horizon), ``ranking.csv``, ``sweep_meta.json`` and, for Monte Carlo, ``montecarlo.json``. ``element_classes``: as
     :func:`~corridors.core.availability.parse_classes`; by default the disruptable elements
     (:data:`~corridors.core.availability.DISRUPTABLE_CLASSES`). ``prune=False`` solves every
     case (full enumeration; the rows are the same). ``batch_runner`` is what worker processes
@@ -291,8 +306,9 @@ class _Sweep(NkDriver):
             settings = {"mode": "monte-carlo", "n": n, "seed": o["seed"]}
         self.cases = cases
         self.pruning = bool(o["prune"]) and can_prune(prep)
+        settings["scenario_sha256"] = s.fingerprint()
         settings.update(
-            {"scenario_sha256": s.fingerprint(), "cases": len(cases), "prune": bool(o["prune"])}
+            {"cases": len(cases), "prune": bool(o["prune"]), "rows_format": ROWS_FORMAT}
         )
         meta_path = self.out / META
         resume = bool(o["resume"])
@@ -301,6 +317,17 @@ class _Sweep(NkDriver):
                 old = json.loads(meta_path.read_text())
             except (OSError, ValueError):
                 old = {}
+            if old.get("rows_format", 1) != ROWS_FORMAT:
+                raise CorridorsError(
+                    Problem(
+                        str(meta_path),
+                        "",
+                        "the sweep in this folder was written by another version of corridors "
+                        f"(rows format {old.get('rows_format', 1)}, this version writes "
+                        f"{ROWS_FORMAT}: columns named with their units); run without --resume "
+                        "to start again",
+                    )
+                )
             if {key: old.get(key) for key in settings} != settings:
                 raise CorridorsError(
                     Problem(
@@ -384,7 +411,7 @@ class _Sweep(NkDriver):
             write_csv(self.out / "sweep.csv", table)
             write_csv(self.out / "ranking.csv", ranking)
             if stats:
-                write_json(self.out / "montecarlo.json", stats)
+                write_json(self.out / "montecarlo.json", montecarlo_json(stats, s))
             write_json(self.out / META, meta)
         return SweepResult(table, ranking, stats, seconds, self.solved, self.reused, meta)
 
@@ -482,8 +509,8 @@ class _Sweep(NkDriver):
             if ref is not None and self.view is not None and c.id != 0:
                 b = self.view.bounds(case_availability(self.prep, c))
                 if certifies(ref, b):
-                    unmet = ref.x[self.prep.built.lp.col["unmet"]]
-                    row = self.rowmaker(c, Status.OPTIMAL, self.view.objective_usd(ref, b), unmet)
+                    cost = self.view.objective_usd(ref, b)
+                    row = self.rowmaker.from_x(c, Status.OPTIMAL, cost, ref.x)
                     row["rule"], row["from"] = "reference", 0
                     derived.append(row)
                     continue
@@ -525,6 +552,7 @@ __all__ = [
     "CHECKPOINT",
     "LOCK",
     "META",
+    "ROWS_FORMAT",
     "VECTORS",
     "Case",
     "CaseSolver",

@@ -16,11 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from corridors.analysis.metrics import available_supply
 from corridors.analysis.prune import can_prune
 from corridors.core.availability import Availability, Element, apply_factor, sample_events
 from corridors.core.session import Prepared
 from corridors.core.status import Status
 from corridors.io.schema import Scenario
+from corridors.units import quantity_column
 
 BASES_BUDGET = 256 * 1024**2
 """Bytes of simplex bases a process keeps to warm-start children from their parent."""
@@ -44,6 +46,9 @@ class Case:
     release: int | None = None
     share: bool = False
     basis: tuple[np.ndarray, np.ndarray] | None = None
+    foreseen: tuple[bool, ...] = ()
+    """Per event, whether it is foreseen (Monte Carlo draws of ``foreseen: true`` events);
+    empty: none is."""
 
 
 def nk_cases(elems: Sequence[Element], k: int, periods: int) -> Iterator[Case]:
@@ -63,30 +68,45 @@ def mc_cases(scenario: Scenario, n: int, seed: int) -> list[Case]:
     cases = [Case(0, (), ())]
     for i, run in enumerate(sample_events(scenario, n, seed), start=1):
         names = tuple(sorted({name for ev in run for name in ev.names}))
-        cases.append(Case(i, names, tuple((ev.names, ev.factor) for ev in run)))
+        events = tuple((ev.names, ev.factor) for ev in run)
+        foreseen = tuple(ev.foreseen for ev in run) if any(ev.foreseen for ev in run) else ()
+        cases.append(Case(i, names, events, foreseen=foreseen))
     return cases
 
 
 def draw_key(case: Case) -> tuple[Any, ...]:
-    """What makes two Monte Carlo draws the same LP: their events (targets and per-period
-    factors), in any order."""
-    return tuple(sorted(case.events))
+    """What makes two Monte Carlo draws the same LP: their events (targets, per-period
+    factors and whether foreseen, which sets the stock release), in any order."""
+    flags = case.foreseen or (False,) * len(case.events)
+    return tuple(sorted(zip(case.events, flags, strict=True)))
 
 
 # --------------------------------------------------------------------------- one case
 
 
 def case_release(prep: Prepared, case: Case) -> int:
-    """The case's stock release period: the scenario's own (its first unforeseen event) or
-    the first period in which one of the case's losses (factor < 1) starts, if earlier."""
+    """The case's stock release period, as a plain run sets it (``Availability.
+    release_from``): the first period of its first unforeseen event, the scenario's own or
+    one of the case's losses (factor < 1); 0 (no limit) if it has none. A foreseen draw holds
+    nothing back, as a foreseen event of a plain run."""
     if case.release is not None:
         return case.release
-    release = prep.availability.release_from
-    for _names, factor in case.events:
+    starts = [prep.availability.release_from] if _own_unforeseen(prep) else []
+    flags = case.foreseen or (False,) * len(case.events)
+    for (_names, factor), seen in zip(case.events, flags, strict=True):
         hit = np.flatnonzero(np.asarray(factor, dtype=float) < 1.0)
-        if hit.size:
-            release = min(release, int(hit[0]))
-    return release
+        if hit.size and not seen:
+            starts.append(int(hit[0]))
+    return min(starts) if starts else 0
+
+
+def _own_unforeseen(prep: Prepared) -> bool:
+    """Whether the scenario's own events (those applied to every run) include an unforeseen
+    loss, which sets ``prep.availability.release_from``."""
+    return any(
+        ev.probability is None and not ev.foreseen and ev.capacity_factor < 1.0
+        for ev in prep.scenario.disruptions
+    )
 
 
 def case_availability(prep: Prepared, case: Case) -> Availability:
@@ -101,42 +121,97 @@ def case_availability(prep: Prepared, case: Case) -> Availability:
     return avail
 
 
+#: Row keys (sweep.csv columns) of the unmet energy and of the total cost.
+UNMET_PJ = "unmet_pj"
+OBJECTIVE = "objective_usd"
+
+
+def unmet_columns(s: Scenario) -> dict[str, str]:
+    """Demanded commodity -> its column of unmet demand, named with its unit
+    (``unmet_crude_oil_mt``); a commodity nothing demands (LNG) has none: it is never short."""
+    com = s.commodities
+    return {c: quantity_column("unmet", c, com[c].unit) for c in s.demanded()}
+
+
+def not_supplied_columns(s: Scenario) -> dict[str, str]:
+    """Supplied commodity that nothing demands (LNG, regasified into pipeline gas) -> its
+    column of supply not supplied (``not_supplied_lng_mt``, as summary.json's
+    ``supply_balance``: available − supplied, the LNG a loss took away)."""
+    com = s.commodities
+    return {c: quantity_column("not_supplied", c, com[c].unit) for c in s.undemanded_supply()}
+
+
+def row_columns(s: Scenario) -> list[str]:
+    """The figures of a case's row, in the order of sweep.csv: unmet energy (PJ), unmet per
+    demanded commodity, supply not supplied per commodity nothing demands, the total cost."""
+    return [UNMET_PJ, *unmet_columns(s).values(), *not_supplied_columns(s).values(), OBJECTIVE]
+
+
 class RowMaker:
-    """Makes case rows for one model: unmet per commodity summed over its shortfall steps
-    and periods, and in PJ."""
+    """Makes case rows for one model, every figure over the horizon with its unit in its
+    name (:func:`row_columns`): unmet demand in PJ and per demanded commodity (summed over
+    its shortfall steps and periods), supply not supplied of the commodities nothing demands,
+    and the total cost."""
 
     def __init__(self, prep: Prepared):
         self.prep = prep
-        com = list(prep.scenario.commodities)
+        s = prep.scenario
+        com = list(s.commodities)
         self.commodities = com
         pos = {c: i for i, c in enumerate(com)}
         data = prep.data
         self.step_com = np.array(
             [pos[data.demand[u.demand].commodity] for u in data.unmet], dtype=np.int64
         )
-        self.pj = np.array([prep.scenario.commodities[c].pj_per_unit for c in com], dtype=float)
+        self.pj = np.array([s.commodities[c].pj_per_unit for c in com], dtype=float)
+        self.unmet_cols = [(pos[c], col) for c, col in unmet_columns(s).items()]
+        # supply not supplied = available − Σ_t supplied over every step (replacement
+        # tranches included), as summary.json's supply_balance counts it
+        self.lost_cols = [
+            (
+                np.flatnonzero([r.commodity == c for r in data.supply]),
+                available_supply(s, c),
+                col,
+            )
+            for c, col in not_supplied_columns(s).items()
+        ]
+        self.col = prep.built.lp.col
 
     def __call__(
-        self, case: Case, status: Status, objective: float | None, unmet: np.ndarray | None
+        self,
+        case: Case,
+        status: Status,
+        objective: float | None,
+        unmet: np.ndarray | None,
+        supply: np.ndarray | None,
     ) -> dict[str, Any]:
-        """A case's row: ``objective`` in USD, ``unmet`` per shortfall step and period (None
-        without a solution)."""
+        """A case's row: ``objective`` in USD, ``unmet`` per shortfall step and period and
+        ``supply`` per supply step and period (both None without a solution)."""
         row: dict[str, Any] = {
             "scenario": case.id,
             "elements": ";".join(case.names),
             "status": status.value,
-            "objective": objective if unmet is not None else None,
+            OBJECTIVE: objective,
         }
-        if unmet is None:
-            row["unmet"] = None
-            row.update({f"unmet_{c}": None for c in self.commodities})
+        if unmet is None or supply is None:
+            row[OBJECTIVE] = row[UNMET_PJ] = None
+            row.update({col: None for _i, col in self.unmet_cols})
+            row.update({col: None for *_x, col in self.lost_cols})
             return row
         by_com = np.bincount(
             self.step_com, weights=np.asarray(unmet).sum(axis=1), minlength=len(self.commodities)
         )
-        row["unmet"] = float(by_com @ self.pj)
-        row.update({f"unmet_{c}": float(v) for c, v in zip(self.commodities, by_com, strict=True)})
+        row[UNMET_PJ] = float(by_com @ self.pj)
+        row.update({col: float(by_com[i]) for i, col in self.unmet_cols})
+        for steps, available, col in self.lost_cols:
+            row[col] = max(available - float(np.asarray(supply)[steps].sum()), 0.0)
         return row
+
+    def from_x(
+        self, case: Case, status: Status, objective: float | None, x: np.ndarray
+    ) -> dict[str, Any]:
+        """A case's row from the LP's column values ``x`` (an optimum a case takes over)."""
+        return self(case, status, objective, x[self.col["unmet"]], x[self.col["supply"]])
 
 
 def case_row(
@@ -145,9 +220,10 @@ def case_row(
     status: Status,
     objective: float | None,
     unmet: np.ndarray | None,
+    supply: np.ndarray | None,
 ) -> dict[str, Any]:
     """A case's row (see :class:`RowMaker`)."""
-    return RowMaker(prep)(case, status, objective, unmet)
+    return RowMaker(prep)(case, status, objective, unmet, supply)
 
 
 def _solved_row(rows: RowMaker, case: Case) -> dict[str, Any]:
@@ -160,7 +236,9 @@ def _solved_row(rows: RowMaker, case: Case) -> dict[str, Any]:
     if sol.status in (Status.UNKNOWN, Status.ERROR) and highs is not None:
         highs.clearSolver()
         sol = prep.runner.resolve(avail, duals=False)
-    return rows(case, sol.status, sol.objective, sol.unmet if sol.has_solution else None)
+    if not sol.has_solution:
+        return rows(case, sol.status, sol.objective, None, None)
+    return rows(case, sol.status, sol.objective, sol.unmet, sol.supply)
 
 
 def solve_case(prep: Prepared, case: Case) -> dict[str, Any]:

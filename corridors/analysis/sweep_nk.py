@@ -248,10 +248,8 @@ class NkDriver:
 
     def _derived_row(self, case: Case, d: Derived) -> dict[str, Any]:
         assert self.view is not None
-        unmet = d.optimum.x[self.prep.built.lp.col["unmet"]]
-        row = self.rowmaker(
-            case, Status.OPTIMAL, self.view.objective_usd(d.optimum, d.bounds), unmet
-        )
+        cost = self.view.objective_usd(d.optimum, d.bounds)
+        row = self.rowmaker.from_x(case, Status.OPTIMAL, cost, d.optimum.x)
         row["rule"] = d.rule
         row["from"] = d.origin
         return row

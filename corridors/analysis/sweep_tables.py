@@ -1,6 +1,8 @@
 """The tables a sweep writes from its rows: ``sweep.csv`` (:func:`sweep_table`), the
 ranking of elements (:func:`nk_ranking` for N-k, :func:`mc_ranking` for Monte Carlo) and the
-Monte Carlo statistics of ``montecarlo.json`` (:func:`mc_stats`, with :func:`cvar`).
+Monte Carlo statistics (:func:`mc_stats`, with :func:`cvar`) and ``montecarlo.json``
+(:func:`montecarlo_json`). Every figure says its unit: in the column name (``unmet_pj``,
+``unmet_crude_oil_mt``, ``cost_increase_usd``) or beside it in the JSON.
 
 Part of :mod:`corridors.analysis.sweep` (which re-exports every name here, and these under
 their former names ``_table``, ``_ranking``, ``_mc_ranking`` and ``_mc_stats``).
@@ -15,27 +17,40 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from corridors.analysis.sweep_case import Case
+from corridors.analysis.sweep_case import (
+    UNMET_PJ,
+    Case,
+    not_supplied_columns,
+    row_columns,
+    unmet_columns,
+)
 from corridors.core.availability import Element
 from corridors.core.status import Status
 from corridors.io.schema import Scenario
 
+#: sweep.csv's column of the cost increase against case 0 (nothing lost).
+COST_INCREASE = "cost_increase_usd"
+
 
 def sweep_table(rows: list[dict[str, Any]], s: Scenario) -> pd.DataFrame:
+    """sweep.csv: ``scenario``, ``elements``, then the row's figures (:func:`row_columns`:
+    ``unmet_pj``, ``unmet_<commodity>_<unit>`` per demanded commodity,
+    ``not_supplied_<commodity>_<unit>`` per supplied commodity nothing demands), the
+    ``cost_increase_usd`` against case 0, ``status`` and ``objective_usd``."""
     df = pd.DataFrame(rows)
-    base = df.loc[df["scenario"] == 0, "objective"].iloc[0]
-    df["cost_increase"] = df["objective"] - base
-    cols = ["scenario", "elements", "unmet", *[f"unmet_{c}" for c in s.commodities]]
-    cols += ["cost_increase", "status", "objective"]
+    *figures, objective = row_columns(s)
+    base = df.loc[df["scenario"] == 0, objective].iloc[0]
+    df[COST_INCREASE] = df[objective] - base
+    cols = ["scenario", "elements", *figures, COST_INCREASE, "status", objective]
     df["elements"] = df["elements"].fillna("")
     return df[cols].sort_values("scenario").reset_index(drop=True)
 
 
 def nk_ranking(table: pd.DataFrame, elems: list[Element], cases: list[Case]) -> pd.DataFrame:
-    """Criticality: unmet demand when the element alone is lost, then the worst and mean
-    unmet over every case that loses it, then the cost increase when lost alone. ``element``
-    is the target name (as in ``sweep.csv``), ``label`` what to show (a corridor is marked as
-    a whole corridor)."""
+    """Criticality: unmet demand (PJ) when the element alone is lost, then the worst and mean
+    unmet over every case that loses it, then the cost increase (USD) when lost alone.
+    ``element`` is the target name (as in ``sweep.csv``), ``label`` what to show (a corridor
+    is marked as a whole corridor)."""
     by_id = table.set_index("scenario")
     alone = {c.names[0]: c.id for c in cases if len(c.names) == 1}
     containing: dict[str, list[int]] = {e.name: [] for e in elems}
@@ -51,16 +66,16 @@ def nk_ranking(table: pd.DataFrame, elems: list[Element], cases: list[Case]) -> 
                 "element": e.name,
                 "label": e.label,
                 "class": e.cls,
-                "unmet_alone": by_id.at[cid, "unmet"],
-                "cost_increase_alone": by_id.at[cid, "cost_increase"],
-                "worst_unmet": by_id.loc[ids, "unmet"].max(),
-                "mean_unmet": by_id.loc[ids, "unmet"].mean(),
+                "unmet_alone_pj": by_id.at[cid, UNMET_PJ],
+                "cost_increase_alone_usd": by_id.at[cid, COST_INCREASE],
+                "worst_unmet_pj": by_id.loc[ids, UNMET_PJ].max(),
+                "mean_unmet_pj": by_id.loc[ids, UNMET_PJ].mean(),
                 "status_alone": by_id.at[cid, "status"],
             }
         )
     rk = pd.DataFrame(rows)
     rk = rk.sort_values(
-        ["unmet_alone", "worst_unmet", "cost_increase_alone", "element"],
+        ["unmet_alone_pj", "worst_unmet_pj", "cost_increase_alone_usd", "element"],
         ascending=[False, False, False, True],
     ).reset_index(drop=True)
     rk.insert(0, "rank", np.arange(1, len(rk) + 1))
@@ -68,7 +83,8 @@ def nk_ranking(table: pd.DataFrame, elems: list[Element], cases: list[Case]) -> 
 
 
 def mc_ranking(table: pd.DataFrame, label: Callable[[str], str]) -> pd.DataFrame:
-    """For each event target: how often it was drawn and the mean unmet with and without it."""
+    """For each event target: how often it was drawn and the mean unmet (PJ) with and
+    without it."""
     runs = table[table["scenario"] > 0]
     names = sorted({n for e in runs["elements"] for n in e.split(";") if n})
     rows = []
@@ -79,18 +95,17 @@ def mc_ranking(table: pd.DataFrame, label: Callable[[str], str]) -> pd.DataFrame
                 "element": n,
                 "label": label(n),
                 "runs": int(hit.sum()),
-                "mean_unmet_when_drawn": float(runs.loc[hit, "unmet"].mean()),
-                "mean_unmet_otherwise": float(runs.loc[~hit, "unmet"].mean())
+                "mean_unmet_when_drawn_pj": float(runs.loc[hit, UNMET_PJ].mean()),
+                "mean_unmet_otherwise_pj": float(runs.loc[~hit, UNMET_PJ].mean())
                 if (~hit).any()
                 else 0.0,
             }
         )
-    rk = pd.DataFrame(
-        rows,
-        columns=["element", "label", "runs", "mean_unmet_when_drawn", "mean_unmet_otherwise"],
-    )
-    rk["excess_unmet"] = rk["mean_unmet_when_drawn"] - rk["mean_unmet_otherwise"]
-    rk = rk.sort_values(["excess_unmet", "element"], ascending=[False, True]).reset_index(drop=True)
+    cols = ["element", "label", "runs", "mean_unmet_when_drawn_pj", "mean_unmet_otherwise_pj"]
+    rk = pd.DataFrame(rows, columns=cols)
+    rk["excess_unmet_pj"] = rk["mean_unmet_when_drawn_pj"] - rk["mean_unmet_otherwise_pj"]
+    rk = rk.sort_values(["excess_unmet_pj", "element"], ascending=[False, True])
+    rk = rk.reset_index(drop=True)
     rk.insert(0, "rank", np.arange(1, len(rk) + 1))
     return rk
 
@@ -109,8 +124,11 @@ def cvar(values: np.ndarray, level: float) -> float:
 
 
 def mc_stats(table: pd.DataFrame, s: Scenario, level: float) -> dict[str, Any]:
+    """The Monte Carlo statistics over the draws (case 0, nothing drawn, left out), plain
+    numbers with the unit in the key or, per commodity, the commodity's own
+    (:func:`montecarlo_json` gives each its unit for montecarlo.json)."""
     runs = table[table["scenario"] > 0]
-    u = runs["unmet"].to_numpy(dtype=float)
+    u = runs[UNMET_PJ].to_numpy(dtype=float)
     q = [0.5, 0.9, 0.95, 0.99]
     hist, edges = np.histogram(u, bins=20)
     return {
@@ -121,8 +139,45 @@ def mc_stats(table: pd.DataFrame, s: Scenario, level: float) -> dict[str, Any]:
         "cvar_level": level,
         "cvar_unmet_pj": cvar(u, level),
         "probability_any_unmet": float((u > 1e-9).mean()),
-        "expected_unmet_by_commodity": {c: float(runs[f"unmet_{c}"].mean()) for c in s.commodities},
-        "expected_cost_increase_usd": float(runs["cost_increase"].mean()),
+        "expected_unmet_by_commodity": {
+            c: float(runs[col].mean()) for c, col in unmet_columns(s).items()
+        },
+        "expected_not_supplied_by_commodity": {
+            c: float(runs[col].mean()) for c, col in not_supplied_columns(s).items()
+        },
+        "expected_cost_increase_usd": float(runs[COST_INCREASE].mean()),
         "histogram": {"edges_pj": edges.tolist(), "counts": hist.tolist()},
         "not_optimal": int((runs["status"] != Status.OPTIMAL.value).sum()),
+    }
+
+
+def montecarlo_json(stats: dict[str, Any], s: Scenario) -> dict[str, Any]:
+    """montecarlo.json: the statistics of :func:`mc_stats`, every figure as ``{value, unit}``
+    (a commodity's as ``{volume, unit}``, in its unit, as summary.json gives them), totals
+    per run over the horizon (``horizon_days``); counts (``runs``, ``not_optimal``, the
+    histogram's ``counts``) and the histogram's ``edges_pj`` as they are."""
+    com = s.commodities
+
+    def v(x: float, unit: str) -> dict[str, Any]:
+        return {"value": x, "unit": unit}
+
+    def by_commodity(values: dict[str, float]) -> dict[str, dict[str, Any]]:
+        return {c: {"volume": x, "unit": com[c].unit} for c, x in values.items()}
+
+    return {
+        "runs": stats["runs"],
+        "horizon_days": v(s.horizon.periods * s.horizon.period_days, "days"),
+        "expected_unmet_pj": v(stats["expected_unmet_pj"], "PJ"),
+        "std_unmet_pj": v(stats["std_unmet_pj"], "PJ"),
+        "quantiles_pj": {p: v(x, "PJ") for p, x in stats["quantiles_pj"].items()},
+        "cvar_level": v(stats["cvar_level"], "fraction"),
+        "cvar_unmet_pj": v(stats["cvar_unmet_pj"], "PJ"),
+        "probability_any_unmet": v(stats["probability_any_unmet"], "fraction"),
+        "expected_unmet_by_commodity": by_commodity(stats["expected_unmet_by_commodity"]),
+        "expected_not_supplied_by_commodity": by_commodity(
+            stats["expected_not_supplied_by_commodity"]
+        ),
+        "expected_cost_increase_usd": v(stats["expected_cost_increase_usd"], "USD"),
+        "histogram": stats["histogram"],
+        "not_optimal": stats["not_optimal"],
     }

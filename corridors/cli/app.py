@@ -15,6 +15,8 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from corridors.io.schema import Scenario
+
 #: The order commands are listed in ``corridors --help``: the everyday ones first.
 COMMAND_ORDER = ("run", "validate", "map", "report", "compare", "sweep", "n1", "interdict",
                  "expand", "frontier", "routes", "export", "export-results")  # fmt: skip
@@ -79,6 +81,13 @@ class Options:
         """A progress line on stderr, unless ``--quiet``."""
         if not self.quiet:
             err.print(f"[dim]… {msg}[/dim]")
+
+
+def cost_basis(scenario: Scenario) -> str:
+    """What a printed total cost is, after its amount: `` (discounted to the start)`` when the
+    scenario's costs are discounted (:attr:`~corridors.io.schema.Scenario.discounted`:
+    several periods), nothing for one period, which is not discounted."""
+    return " (discounted to the start)" if scenario.discounted else ""
 
 
 def options(ctx: typer.Context) -> Options:

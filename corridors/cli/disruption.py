@@ -57,7 +57,9 @@ def sweep(
 ) -> None:
     """Enumerate losses of up to K elements (N-k) or sample random events (Monte Carlo).
 
-    Writes DIR/sweep.csv (one row per case), DIR/ranking.csv, DIR/sweep_meta.json (cases,
+    Writes DIR/sweep.csv (one row per case: unmet_pj, unmet per demanded commodity in its
+    unit, e.g. unmet_crude_oil_mt, LNG not supplied as not_supplied_lng_mt,
+    cost_increase_usd; totals over the horizon), DIR/ranking.csv, DIR/sweep_meta.json (cases,
     solved, reused) and, for Monte Carlo, DIR/montecarlo.json. A case whose optimum follows
     exactly from cases already solved is not solved again (--no-prune solves every case).
     Ctrl-C stops the sweep keeping every finished case; --resume finishes it. One sweep at a
@@ -119,10 +121,10 @@ def sweep(
     )
     top = res.ranking.head(10)
     over = "over the scenario's horizon"
-    if "unmet_alone" in top.columns:
-        col, what = "unmet_alone", f"PJ unmet when lost alone, {over}"
+    if "unmet_alone_pj" in top.columns:
+        col, what = "unmet_alone_pj", f"PJ unmet when lost alone, {over}"
     else:  # Monte Carlo: how much more is unmet in the draws where the element is lost
-        col, what = "excess_unmet", f"PJ excess unmet (mean when lost minus otherwise), {over}"
+        col, what = "excess_unmet_pj", f"PJ excess unmet (mean when lost minus otherwise), {over}"
     if len(top):
         out.print(f"  ranking: {what}")
     for r in top.itertuples(index=False):

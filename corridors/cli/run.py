@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from corridors.cli.app import app, options, out
+from corridors.cli.app import app, cost_basis, options, out
 from corridors.errors import CorridorsError, Problem
 
 if TYPE_CHECKING:
@@ -133,8 +133,7 @@ def _print_result(result: Result, out_dir: Path, elapsed: float) -> None:
         f"  horizon         {horizon_text(h.periods, h.period_days)}; "
         "figures below are totals over it"
     )
-    # one period is not discounted (δ = 1); several are, to the start of the horizon
-    basis = " (discounted to the start)" if h.periods > 1 else ""
+    basis = cost_basis(result.scenario)
     out.print(f"  total cost      {result.objective / 1e9:,.2f} billion USD{basis}")
     com = result.scenario.commodities
     bal = balance(result)
@@ -149,11 +148,11 @@ def _print_result(result: Result, out_dir: Path, elapsed: float) -> None:
             out.print(f"  stock building given up: {c} {given_up:,.2f} {com[c].unit}")
     if not short:
         out.print("  unmet demand    none")
-    asked = {d.commodity for d in result.scenario.demand}
+    undemanded = result.scenario.undemanded_supply()
     for c, row in supply_balance(result).items():
         # a commodity nothing demands (LNG): what did not come shows here, its gas as unmet
         lost = row["not_supplied"]["volume"]
-        if c not in asked and lost > 1e-6:
+        if c in undemanded and lost > 1e-6:
             into = ", ".join(row["converted_to"]) or "nothing"
             out.print(
                 f"  {c} not supplied {lost:,.2f} of {row['available']['volume']:,.2f} "

@@ -7,16 +7,18 @@ from typing import Annotated
 
 import typer
 
-from corridors.cli.app import app, out
+from corridors.cli.app import app, cost_basis, out
 from corridors.errors import CorridorsError, Problem
 
 
-def _over(scenario: Path) -> str:
-    """What the printed totals are over: ``over the horizon (365 days)``."""
+def _over(scenario: Path) -> tuple[str, str]:
+    """What the printed totals are over, ``over the horizon (365 days)``, and whether their
+    costs are discounted (:func:`~corridors.cli.app.cost_basis`)."""
     from corridors.io.scenario import load_scenario
 
-    h = load_scenario(scenario).horizon
-    return f"over the horizon ({h.periods * h.period_days:g} days)"
+    sc = load_scenario(scenario)
+    h = sc.horizon
+    return f"over the horizon ({h.periods * h.period_days:g} days)", cost_basis(sc)
 
 
 @app.command()
@@ -99,7 +101,7 @@ def interdict(
     path = write_interdiction(res, out_dir)
     colour = "green" if res.status is Status.OPTIMAL else "red"
     labels = [element_label(n) for n in res.elements]
-    over = _over(scenario)
+    over, basis = _over(scenario)
     out.print(f"[bold]worst loss[/bold]: {', '.join(labels) or '(none)'}")
     out.print(f"  status          [{colour}]{res.status}[/{colour}] (gap {res.gap})")
     if res.unmet is not None:
@@ -110,7 +112,7 @@ def interdict(
         )
         out.print(f"  unmet demand    {res.unmet:,.1f} PJ {over}" + (f" ({by})" if by else ""))
     if res.cost is not None:
-        out.print(f"  total cost      {res.cost / 1e9:,.2f} billion USD {over} (discounted)")
+        out.print(f"  total cost      {res.cost / 1e9:,.2f} billion USD {over}{basis}")
     if res.cost_increase is not None:
         out.print(f"  cost increase   {res.cost_increase / 1e9:,.2f} billion USD")
     for r in res.runners_up:
@@ -196,14 +198,14 @@ def expand(
     if res.other is not None:
         plans.append(("robust", res.other))
     bad = False
-    over = _over(scenario)
+    over, basis = _over(scenario)
 
     def bn(v: float | None) -> str:
         return "-" if v is None else f"{v / 1e9:,.2f}"
 
     out.print(
-        f"costs in billion USD {over}, discounted: operating and shortage cost plus the "
-        "annualised capital cost of the builds"
+        f"costs in billion USD {over}{basis}: operating and shortage cost plus the "
+        "annualised capital cost of the builds charged over it"
     )
     for name, p in plans:
         colour = "green" if p["status"] is Status.OPTIMAL else "red"

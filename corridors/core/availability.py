@@ -519,10 +519,12 @@ def elements(network: Network, resolver: TargetResolver, classes: tuple[str, ...
 
 @dataclass(frozen=True)
 class SampledEvent:
-    """One event drawn in one Monte Carlo run: target names and per-period factors."""
+    """One event drawn in one Monte Carlo run: target names, per-period factors, and whether
+    it is ``foreseen`` (then, as in a plain run, it does not hold stocks back until it starts)."""
 
     names: tuple[str, ...]
     factor: tuple[float, ...]
+    foreseen: bool = False
 
 
 def possible_events(scenario: Scenario) -> list[tuple[int, Disruption]]:
@@ -556,6 +558,6 @@ def sample_events(scenario: Scenario, n: int, seed: int) -> list[list[SampledEve
                 e = min(total, s + ev.duration_days)
             cover = np.clip(np.minimum(t1, e) - np.maximum(t0, s), 0, None) / h.period_days
             factor = 1.0 - (1.0 - ev.capacity_factor) * cover
-            run.append(SampledEvent(ev.targets, tuple(float(x) for x in factor)))
+            run.append(SampledEvent(ev.targets, tuple(float(x) for x in factor), ev.foreseen))
         runs.append(run)
     return runs

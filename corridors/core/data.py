@@ -209,6 +209,9 @@ class ModelData:
     link_interest: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """USD per unit: capital of the cargo in transit, part of ``link_cost`` (one-period runs)."""
     period_days: float = 365.0
+    arrival: str = "nearest"
+    """``Horizon.arrival``: how :attr:`lag` counts a voyage that is not a whole number of
+    periods."""
     at_sea_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """Units per year loaded on each link in the steady state before the horizon (the
     one-period optimum of the scenario without its disruptions; 0 in a one-period run): the
@@ -239,11 +242,14 @@ class ModelData:
 
     @property
     def lag(self) -> np.ndarray:
-        """Voyage time of each link in periods (0 in a one-period run: no lag)."""
+        """Voyage time of each link in periods as the model counts it (0 in a one-period run:
+        no lag): transit_days / period_days, rounded to the nearest whole number of periods
+        (half up) unless ``arrival`` is ``spread`` (``Horizon.arrival``)."""
         if self.periods == 1 or not len(self.link_days):
             return np.zeros(len(self.link_ids))
         # rounded, so that a voyage of exactly k periods is k (not k − 1 + 0.999...)
-        return np.round(self.link_days / self.period_days, 9)
+        lag = np.round(self.link_days / self.period_days, 9)
+        return lag if self.arrival == "spread" else np.floor(lag + 0.5)
 
     @property
     def lag_parts(self) -> tuple[np.ndarray, np.ndarray]:
@@ -406,6 +412,7 @@ def model_data(scenario: Scenario, network: Network) -> ModelData:
         link_days=days,
         link_interest=interest,
         period_days=scenario.horizon.period_days,
+        arrival=scenario.horizon.arrival,
     )
     keys: set[tuple[str, str]] = set()
     for i in range(len(data.link_ids)):

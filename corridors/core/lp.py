@@ -147,8 +147,11 @@ def arrivals(
 
         arrival[l,t] = (1 − f_l)·flow[l, t − k_l] + f_l·flow[l, t − k_l − 1]
 
-    with lag_l = transit_days_l / period_days, k_l = ⌊lag_l⌋, f_l = lag_l − k_l (a cargo
-    arrives lag_l periods after it is loaded, spread over the periods its arrival falls in),
+    with lag_l = ``ModelData.lag``, k_l = ⌊lag_l⌋, f_l = lag_l − k_l. By default
+    (``horizon.arrival: nearest``) lag_l is transit_days_l / period_days rounded to whole
+    periods, f_l = 0: the cargo lands whole k_l periods after loading. With ``spread`` lag_l is
+    not rounded and a cargo arrives lag_l periods after it is loaded, spread over the periods
+    its arrival falls in (docs/model.md, "Voyage time", says why that is not the default),
     and flow[l, t'] = at_sea[l] for any t' before the horizon: the cargoes at sea at the start,
     a period's loading of the steady state before the horizon at most
     (``ModelData.at_sea_cap``), already paid for. No lag in a one-period run or off the sea

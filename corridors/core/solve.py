@@ -21,7 +21,8 @@ from pyomo.common.tee import capture_output
 from corridors.core.availability import Availability
 from corridors.core.lp import FAMILIES, MONEY_SCALE, bound_arrays
 from corridors.core.model import BuiltModel, set_bounds
-from corridors.core.pyomo_model import compile_model, in_order, row_keys
+from corridors.core.pyomo_compile import compile_model
+from corridors.core.pyomo_model import in_order, row_keys
 from corridors.core.status import Status
 from corridors.io.schema import SolverOptions
 
@@ -104,7 +105,7 @@ class Runner:
     ``direct`` (what ``interface: auto`` uses unless the Pyomo model has been built): the LP
     arrays of :func:`corridors.core.lp.assemble` are passed to HiGHS in one call. ``pyomo``:
     the Pyomo model, with anything added to it (a ``policy:``, a user's ``extra=`` function),
-    is compiled to standard form (:func:`corridors.core.pyomo_model.compile_model`) and passed
+    is compiled to standard form (:func:`corridors.core.pyomo_compile.compile_model`) and passed
     to HiGHS the same way. Both hold the same LP for the same scenario (the tests compare them
     entry by entry); after loading, bounds are changed and solutions read the same way, on
     the HiGHS columns, through column maps by the model's keys.
@@ -185,7 +186,7 @@ class Runner:
         return (tuple(cons), tuple(objs), tuple(params), tuple(others)), alive
 
     def _load_pyomo(self) -> None:
-        """Compile the Pyomo model (:func:`corridors.core.pyomo_model.compile_model`) and pass
+        """Compile the Pyomo model (:func:`corridors.core.pyomo_compile.compile_model`) and pass
         it to HiGHS with the current bounds; column and row maps by the model's keys
         (:func:`~corridors.core.pyomo_model.column_keys`: the model's own variables take the
         LP's columns). A model of the same shape starts from the previous basis."""

@@ -18,11 +18,24 @@ import numpy as np
 import pandas as pd
 
 
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Read once, at import (before any thread of the package runs): ``os.umask`` sets as it reads.
+_UMASK = _umask()
+
+
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Write a file through a temporary file in the same folder, then rename it into place.
 
     A reader never sees a half-written file; a kill during writing leaves the old file (or
-    none) and a stray ``.tmp`` that the next write replaces.
+    none) and a stray ``.tmp`` that the next write replaces. The file gets the permissions
+    an ordinary ``open()`` would give it (0666 less the umask; a replaced file keeps its
+    own), not the owner-only mode of the temporary file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -32,7 +45,8 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     os.close(fd)
     tmp_path = Path(tmp)
     try:
-        write(tmp_path)
+        write(tmp_path)  # (a writer may replace the file: the mode is set after)
+        os.chmod(tmp_path, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_UMASK)
         with open(tmp_path, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, path)

@@ -162,6 +162,15 @@ class Horizon(_Frozen):
     period_days: Annotated[float, Field(gt=0)] = 365.0
     start: dt.date | None = None
     """Calendar date of the first period, needed only for disruptions given as dates."""
+    arrival: Literal["nearest", "spread"] = "nearest"
+    """When a sea cargo arrives in a multi-period run, its voyage being lag = transit days /
+    ``period_days`` periods: ``nearest`` (the default) in the period nearest its voyage's end,
+    ⌊lag + ½⌋ periods after loading (a time-expanded network: off by at most half a period;
+    shorter periods time it finer); ``spread`` over the two periods its arrival falls in,
+    (1 − f) in t + k and f in t + k + 1 (lag = k + f), as if loaded evenly over the period.
+    ``spread`` is exact for even loading but chains every period of a lane to the next with
+    fixed weights: on the weekly reference year HiGHS took 8x longer and GLPK stopped on a
+    singular basis (docs/model.md, "Voyage time")."""
 
 
 DURATION_WITHOUT_PROBABILITY = (
@@ -424,6 +433,25 @@ class Scenario(_Frozen):
             file, j = self.disruption_origins[i]
             return file, f"disruptions[{j}]"
         return str(self.source or ""), f"disruptions[{i}]"
+
+    def demanded(self) -> list[str]:
+        """The commodities some demand entry asks for, in the order of ``commodities``. LNG,
+        regasified into pipeline gas, is usually not one: it can never be short, and the gas
+        a lost cargo leaves short is unmet ``pipeline_gas``."""
+        asked = {d.commodity for d in self.demand}
+        return [c for c in self.commodities if c in asked]
+
+    def undemanded_supply(self) -> list[str]:
+        """The commodities supplied that no demand asks for (LNG): what of them did not come
+        shows as supply not supplied, not as unmet demand."""
+        asked = set(self.demanded())
+        return [c for c in dict.fromkeys(x.commodity for x in self.supply) if c not in asked]
+
+    @property
+    def discounted(self) -> bool:
+        """Whether costs are discounted: the first period's discount factor is 1, so one
+        period (or a rate of 0) is not; several periods are, to the start of the horizon."""
+        return self.horizon.periods > 1 and self.discount_rate > 0
 
     def fingerprint(self) -> str:
         """SHA-256 of the merged scenario content, for manifests and resume checks."""

@@ -59,6 +59,10 @@ DETOUR_ALLOWED: dict[Lane, str] = {
         "Babuyan Channel) lies 151 km south of the Bashi Channel vertex the route passes "
         "(ratio 1.79); a via cannot remove either (fix: move the nodes onto network vertices)"
     ),
+    ("luzon_strait", "philippine_sea"): (
+        "the lane above run the other way (the way east of Taiwan round a Taiwan Strait "
+        "closure): the same geometry reversed, ratio 1.79"
+    ),
     ("sidi_kerir", "suez"): (
         "goes round the Nile delta to Port Said and down the canal: the end points are 266 km "
         "apart across the delta, the sea route is 449 km (ratio 1.69)"

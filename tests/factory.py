@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,52 @@ def link(
     }
 
 
+def regas_link(id: str, a: str, b: str, **props: Any) -> dict:
+    """A regasification link: LNG in at ``a``, pipeline gas out at ``b``."""
+    return link(
+        id, a, b, commodity="lng", mode="conversion", output_commodity="pipeline_gas", **props
+    )
+
+
+def _value(text: str) -> Any:
+    """A table cell: a Python literal (number, bool, list) or else the text itself."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _rows(table: str, positional: tuple[int, int]) -> list[tuple[list[str], dict[str, Any]]]:
+    """Rows of a whitespace table: the cells before the ``key=value`` ones, and those as
+    properties; ``#`` starts a comment. ``positional``: how few and how many plain cells."""
+    rows = []
+    for raw in table.splitlines():
+        cells = raw.split("#", 1)[0].split()
+        if not cells:
+            continue
+        plain = [c for c in cells if "=" not in c]
+        if cells[: len(plain)] != plain or not positional[0] <= len(plain) <= positional[1]:
+            raise ValueError(f"bad table row: {raw.strip()!r}")
+        props = dict(c.split("=", 1) for c in cells[len(plain) :])
+        rows.append((plain, {k: _value(v) for k, v in props.items()}))
+    return rows
+
+
+def node_table(table: str) -> list[dict]:
+    """Nodes from a table, one a row: ``id kind lon lat [country] [key=value ...]`` (as
+    :func:`node`; values are Python literals or else text)."""
+    return [
+        node(id, kind, _value(lon), _value(lat), *rest, **props)
+        for (id, kind, lon, lat, *rest), props in _rows(table, (4, 5))
+    ]
+
+
+def link_table(table: str) -> list[dict]:
+    """Links from a table, one a row: ``id from to [key=value ...]`` (as :func:`link`: crude
+    oil by pipeline unless the row says otherwise)."""
+    return [link(id, a, b, **props) for (id, a, b), props in _rows(table, (3, 3))]
+
+
 def write_case(
     tmp: Path,
     nodes: list[dict],
@@ -70,17 +117,17 @@ def write_case(
     return path
 
 
-def diamond(tmp: Path, **overrides: Any) -> Path:
+def diamond(tmp: Path, *, chokepoint: dict[str, Any] | None = None, **overrides: Any) -> Path:
     """Supplier s -> (a | b) -> demand d; via a costs 1+1, via b costs 2+2 per unit.
 
     Capacities: s->a 6, a->d 10, s->b 10, b->d 10. Supply 20 at price 10, demand 10.
     Optimum: 6 via a (cost 2), 4 via b (cost 4): transport 6*2 + 4*4 = 28, supply 100,
-    objective 128.
+    objective 128. ``chokepoint``: more properties of b; ``overrides``: scenario entries.
     """
     nodes = [
         node("s", "supply", 0, 0),
         node("a", "junction", 1, 1),
-        node("b", "chokepoint", 1, -1, capacity=1000.0),
+        node("b", "chokepoint", 1, -1, capacity=1000.0, **(chokepoint or {})),
         node("d", "demand", 2, 0, country="BBB"),
     ]
     links = [
@@ -95,6 +142,33 @@ def diamond(tmp: Path, **overrides: Any) -> Path:
         **overrides,
     }
     return write_case(tmp, nodes, links, scenario)
+
+
+def single_link(
+    tmp: Path,
+    sd: dict[str, Any],
+    supply: dict[str, Any],
+    demand: dict[str, Any],
+    *,
+    storage: dict[str, Any] | None = None,
+    country: str = "AAA",
+    **scenario: Any,
+) -> Path:
+    """Crude from supplier s over one link sd to demand d (in ``country``).
+
+    ``sd``: the link's properties (a pipeline unless it says otherwise); ``supply``,
+    ``demand`` and ``storage`` (a crude reserve at d): the figures of the scenario's one entry
+    of each (node and commodity filled in); ``scenario``: further scenario entries.
+    """
+    crude = {"commodity": "crude_oil"}
+    entries: dict[str, Any] = {
+        "supply": [{"node": "s", **crude, **supply}],
+        "demand": [{"node": "d", **crude, **demand}],
+    }
+    if storage is not None:
+        entries["storage"] = [{"node": "d", **crude, **storage}]
+    nodes = [node("s", "supply", 0, 0), node("d", "demand", 1, 0, country=country)]
+    return write_case(tmp, nodes, [link("sd", "s", "d", **sd)], {**entries, **scenario})
 
 
 def random_network(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from factory import COMMODITIES, KM_DAY_10KN, link, node, write_case
+from factory import COMMODITIES, KM_DAY_10KN, link, node, regas_link, write_case
 
 from corridors.io.schema import Supply
 
@@ -98,17 +98,7 @@ def rich_network(
     add("strait", "term", commodity="lng", mode="sea", length_km=25 * KM_DAY_10KN, capacity=30.0)
     add("lng_c", "term", commodity="lng", mode="sea", length_km=60 * KM_DAY_10KN, capacity=20.0)
     links.append(
-        link(
-            "regas",
-            "term",
-            "term_gas",
-            commodity="lng",
-            mode="conversion",
-            output_commodity="pipeline_gas",
-            efficiency=0.98,
-            capacity=45.0,
-            cost=2.0 * USD,
-        )
+        regas_link("regas", "term", "term_gas", efficiency=0.98, capacity=45.0, cost=2.0 * USD)
     )
     nodes.append(node("term_gas", "junction", n + 1, -2, country="ZZZ"))
     add("term_gas", "city_b", commodity="pipeline_gas", capacity=30.0, cost=1.0 * USD)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from factory import link, node, write_case
+from factory import link, link_table, node, node_table, regas_link, write_case
 
 import corridors
 from corridors import Status
@@ -39,17 +39,17 @@ def home_and_abroad(tmp_path, **overrides):
 
     Optimum: field 4, imports 3, unmet 3.
     """
-    nodes = [
-        node("field", "supply", 0, 1, country="CHN"),
-        node("saudi", "supply", 0, -1, country="SAU"),
-        node("d", "demand", 1, 0, country="CHN"),
-        node("site", "storage", 2, 0, country="CHN"),
-    ]
-    links = [
-        link("field_d", "field", "d", capacity=100, cost=1),
-        link("saudi_d", "saudi", "d", capacity=3, cost=1, mode="sea"),
-        link("site_d", "site", "d", capacity=50, cost=1, bidirectional=True),
-    ]
+    nodes = node_table("""
+        field supply  0 1  CHN
+        saudi supply  0 -1 SAU
+        d     demand  1 0  CHN
+        site  storage 2 0  CHN
+    """)
+    links = link_table("""
+        field_d field d capacity=100 cost=1
+        saudi_d saudi d capacity=3 cost=1 mode=sea
+        site_d  site  d capacity=50 cost=1 bidirectional=True
+    """)
     sc = {
         "supply": [
             {"node": "field", "commodity": "crude_oil", "max": 4, "price": 1},
@@ -113,18 +113,17 @@ def test_lng_delivered_as_gas_counts_in_the_gas_balance(tmp_path):
     Gas: production 5, imports 0, conversion 13.528, unmet 1.472; import requirement 15.
     LNG: imports 10, conversion -10, requirement 0 (no share). All (PJ): unmet 53 of 540.
     """
-    nodes = [
-        node("qat", "supply", 0, 0, country="QAT"),
-        node("term", "terminal", 1, 0, country="CHN"),
-        node("gasfield", "supply", 2, 1, country="CHN"),
-        node("d", "demand", 2, 0, country="CHN"),
-    ]
+    nodes = node_table("""
+        qat      supply   0 0 QAT
+        term     terminal 1 0 CHN
+        gasfield supply   2 1 CHN
+        d        demand   2 0 CHN
+    """)
     links = [
         link("lane", "qat", "term", commodity="lng", mode="sea", capacity=10, cost=1),
-        link("regas", "term", "d", commodity="lng", mode="conversion",
-             output_commodity="pipeline_gas", efficiency=1.0, cost=1),
+        regas_link("regas", "term", "d", efficiency=1.0, cost=1),
         link("field_d", "gasfield", "d", commodity="pipeline_gas", capacity=50, cost=1),
-    ]  # fmt: skip
+    ]
     sc = {
         "importer": "CHN",
         "supply": [

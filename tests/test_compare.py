@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS
+from conftest import SCENARIOS, run_cli
 
 from corridors.analysis.compare import compare, markdown, read_run
 from corridors.api import solve
@@ -109,9 +107,6 @@ def test_bad_folders(runs: list[Path], tmp_path: Path) -> None:
     (old / "summary.json").write_text(json.dumps(s))
     with pytest.raises(CorridorsError, match="incompatible version"):
         read_run(old)
-    r = subprocess.run(
-        [sys.executable, "-m", "corridors", "compare", str(runs[0]), str(old), "--out", str(tmp_path / "o")],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    r = run_cli("compare", runs[0], old, "--out", tmp_path / "o")
     assert r.returncode == 2
     assert "incompatible version" in r.stderr and "Traceback" not in r.stderr

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
-from factory import COMMODITIES, link, node, write_case
+from factory import COMMODITIES, link_table, node_table, write_case
 
 from corridors.analysis import diversity as dv
 from corridors.api import solve
@@ -20,23 +20,23 @@ def two_suppliers(tmp: Path, **scenario) -> Path:
 
     Optimum: s1 6 Mt via k/p, s2 4 Mt + 2 bcm via b.
     """
-    nodes = [
-        node("s1", "supply", 0, 0, country="AAA"),
-        node("s2", "supply", 0, 5, country="CCC"),
-        node("k", "chokepoint", 1, 0, country="XXX", capacity=1e6),
-        node("p", "port", 2, 0, country="BBB"),
-        node("b", "border", 2, 5, country="BBB"),
-        node("d", "demand", 3, 2, country="BBB"),
-    ]
-    links = [
-        link("s1k", "s1", "k", mode="sea", cost=1, corridor="sea_route"),
-        link("kp", "k", "p", mode="sea", cost=1, corridor="sea_route"),
-        link("pd", "p", "d", cost=1, corridor="domestic"),
-        link("s2b", "s2", "b", cost=1, corridor="land"),
-        link("bd", "b", "d", cost=1, corridor="domestic"),
-        link("s2b_gas", "s2", "b", commodity="pipeline_gas", cost=1, corridor="land"),
-        link("bd_gas", "b", "d", commodity="pipeline_gas", cost=1, corridor="domestic"),
-    ]
+    nodes = node_table("""
+        s1 supply     0 0 AAA
+        s2 supply     0 5 CCC
+        k  chokepoint 1 0 XXX capacity=1e6
+        p  port       2 0 BBB
+        b  border     2 5 BBB
+        d  demand     3 2 BBB
+    """)
+    links = link_table("""
+        s1k     s1 k mode=sea cost=1 corridor=sea_route
+        kp      k  p mode=sea cost=1 corridor=sea_route
+        pd      p  d cost=1 corridor=domestic
+        s2b     s2 b cost=1 corridor=land
+        bd      b  d cost=1 corridor=domestic
+        s2b_gas s2 b commodity=pipeline_gas cost=1 corridor=land
+        bd_gas  b  d commodity=pipeline_gas cost=1 corridor=domestic
+    """)
     sc = {
         "supply": [
             {"node": "s1", "commodity": "crude_oil", "max": 6, "price": 10},
@@ -144,26 +144,26 @@ def test_any_strait_proportional_tracing(tmp_path: Path) -> None:
     """Half of the crude reaching junction j passed strait k; j feeds two ports equally, so each
     port receives half strait crude: the any-strait share is 0.5 though k carries 0.5 too,
     and a second strait after the mix counts once."""
-    nodes = [
-        node("s1", "supply", 0, 0, country="AAA"),
-        node("s2", "supply", 0, 2, country="CCC"),
-        node("k", "chokepoint", 1, 0, country="XXX"),
-        node("j", "junction", 2, 1, country="XXX"),
-        node("k2", "chokepoint", 3, 0, country="XXX"),
-        node("p1", "port", 4, 0, country="BBB"),
-        node("p2", "port", 4, 2, country="BBB"),
-        node("d", "demand", 5, 1, country="BBB"),
-    ]
-    links = [
-        link("s1k", "s1", "k", mode="sea"),
-        link("kj", "k", "j", mode="sea"),
-        link("s2j", "s2", "j", mode="sea"),
-        link("jk2", "j", "k2", mode="sea", capacity=4),
-        link("k2p1", "k2", "p1", mode="sea"),
-        link("jp2", "j", "p2", mode="sea", capacity=4),
-        link("p1d", "p1", "d"),
-        link("p2d", "p2", "d"),
-    ]
+    nodes = node_table("""
+        s1 supply     0 0 AAA
+        s2 supply     0 2 CCC
+        k  chokepoint 1 0 XXX
+        j  junction   2 1 XXX
+        k2 chokepoint 3 0 XXX
+        p1 port       4 0 BBB
+        p2 port       4 2 BBB
+        d  demand     5 1 BBB
+    """)
+    links = link_table("""
+        s1k  s1 k  mode=sea
+        kj   k  j  mode=sea
+        s2j  s2 j  mode=sea
+        jk2  j  k2 mode=sea capacity=4
+        k2p1 k2 p1 mode=sea
+        jp2  j  p2 mode=sea capacity=4
+        p1d  p1 d
+        p2d  p2 d
+    """)
     sc = {
         "supply": [
             {"node": "s1", "commodity": "crude_oil", "max": 4, "price": 1},
@@ -191,21 +191,21 @@ def test_chokepoint_indices_count_exposure_at_every_strait(tmp_path: Path) -> No
     exposure at both straits, as the max_hhi policy on chokepoints counts it), the effective
     number 2 and Shannon ln 2; gas 0.5 at k2: HHI 0.25, one member.
     """
-    nodes = [
-        node("s", "supply", 0, 0, country="AAA"),
-        node("k", "chokepoint", 1, 0, country="XXX"),
-        node("k2", "chokepoint", 2, 0, country="XXX"),
-        node("g", "supply", 0, 3, country="CCC"),
-        node("d", "demand", 3, 0, country="BBB"),
-    ]
-    links = [
-        link("sk", "s", "k", mode="sea"),
-        link("kk2", "k", "k2", mode="sea"),
-        link("k2d", "k2", "d", mode="sea"),
-        link("gk2", "g", "k2", commodity="pipeline_gas", capacity=1),
-        link("k2d_gas", "k2", "d", commodity="pipeline_gas"),
-        link("gd", "g", "d", commodity="pipeline_gas", capacity=1),
-    ]
+    nodes = node_table("""
+        s  supply     0 0 AAA
+        k  chokepoint 1 0 XXX
+        k2 chokepoint 2 0 XXX
+        g  supply     0 3 CCC
+        d  demand     3 0 BBB
+    """)
+    links = link_table("""
+        sk      s  k  mode=sea
+        kk2     k  k2 mode=sea
+        k2d     k2 d  mode=sea
+        gk2     g  k2 commodity=pipeline_gas capacity=1
+        k2d_gas k2 d  commodity=pipeline_gas
+        gd      g  d  commodity=pipeline_gas capacity=1
+    """)
     sc = {
         "supply": [
             {"node": "s", "commodity": "crude_oil", "max": 10, "price": 1},

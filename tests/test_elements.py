@@ -14,7 +14,7 @@ import re
 
 import pytest
 from conftest import SCENARIOS
-from factory import link, node, write_case
+from factory import link, link_table, node, node_table, regas_link, write_case
 from typer.testing import CliRunner
 
 import corridors
@@ -122,16 +122,7 @@ def test_a_conversion_link_away_from_terminals_counts_as_a_terminal(tmp_path):
     ]
     links = [
         link("ship", "qa", "harbour", commodity="lng", mode="sea", cost=1),
-        link(
-            "fsru",
-            "harbour",
-            "city",
-            commodity="lng",
-            mode="conversion",
-            output_commodity="pipeline_gas",
-            capacity=4,
-            cost=1,
-        ),
+        regas_link("fsru", "harbour", "city", capacity=4, cost=1),
     ]
     sc = {
         "supply": [{"node": "qa", "commodity": "lng", "max": 20, "price": 30}],
@@ -182,18 +173,18 @@ def test_cli_labels_whole_corridors(tmp_path):
 def test_interdiction_default_set_has_no_junction_or_demand(tmp_path):
     # every unit passes the junction j; losing d (demand) or j is worst, losing a supplier
     # country leaves 2 units short: by default only pipelines and suppliers can be chosen
-    nodes = [
-        node("s1", "supply", 0, 0, country="AAA"),
-        node("s2", "supply", 0, 1, country="CCC"),
-        node("j", "junction", 1, 0, country="ZZZ"),
-        node("d", "demand", 2, 0, country="BBB"),
-    ]
-    links = [
-        link("s1j", "s1", "j", mode="sea", capacity=10, cost=1),
-        link("s2j", "s2", "j", mode="sea", capacity=10, cost=1),
-        link("jd", "j", "d", mode="sea", capacity=20, cost=1),
-        link("p", "s1", "d", capacity=3, cost=5),
-    ]
+    nodes = node_table("""
+        s1 supply   0 0 AAA
+        s2 supply   0 1 CCC
+        j  junction 1 0 ZZZ
+        d  demand   2 0 BBB
+    """)
+    links = link_table("""
+        s1j s1 j mode=sea capacity=10 cost=1
+        s2j s2 j mode=sea capacity=10 cost=1
+        jd  j  d mode=sea capacity=20 cost=1
+        p   s1 d capacity=3 cost=5
+    """)
     sc = {
         "supply": [
             {"node": "s1", "commodity": "crude_oil", "max": 10, "price": 10},

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import run_cli
 from factory import diamond, link, node, write_case
 
 import corridors
@@ -32,15 +31,7 @@ def problems_of(path: Path) -> list[corridors.Problem]:
 
 
 def cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "corridors", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+    return run_cli(*args, columns=80, cwd=cwd, timeout=120)
 
 
 def error_lines(proc: subprocess.CompletedProcess[str]) -> list[str]:

@@ -4,7 +4,7 @@ diamond: s -> a -> d carries 6 (its capacity), s -> b -> d the other 4 of demand
 from __future__ import annotations
 
 import pytest
-from factory import diamond, link, node, write_case
+from factory import diamond, single_link
 
 import corridors
 from corridors.analysis.event_effect import event_effects, undisrupted
@@ -83,16 +83,12 @@ def test_the_base_run_can_be_given_and_unlimited_capacity_is_none(tmp_path):
     assert row["base_flow"] == pytest.approx(4.0) and row["disrupted_flow"] == pytest.approx(0.0)
     assert row["flow_removed"] == pytest.approx(4.0)
 
-    nodes = [node("s", "supply", 0, 0), node("d", "demand", 1, 0)]
-    sea = write_case(
+    sea = single_link(
         tmp_path / "sea",
-        nodes,
-        [link("sd", "s", "d", mode="sea", cost=1)],
-        {
-            "supply": [{"node": "s", "commodity": "crude_oil", "max": 20, "price": 1}],
-            "demand": [{"node": "d", "commodity": "crude_oil", "amount": 10}],
-            "disruptions": [{"target": "sd", "capacity_factor": 0.5}],
-        },
+        sd={"mode": "sea", "cost": 1},
+        supply={"max": 20, "price": 1},
+        demand={"amount": 10},
+        disruptions=[{"target": "sd", "capacity_factor": 0.5}],
     )
     row = crude(event_effects(corridors.solve(sea))[0])
     assert row["capacity"] is None and row["capacity_removed"] is None

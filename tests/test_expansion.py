@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import one_error_line, run_cli
 from factory import COMMODITIES, link, node, write_case
 
 import corridors
@@ -241,20 +242,8 @@ def test_scenario_with_a_policy_is_refused(tmp_path):
 
 
 def test_cli_refuses_a_policy_in_one_line(tmp_path):
-    import os
-    import subprocess
-    import sys
-
     path = case(tmp_path, policy=POLICY)
     out = tmp_path / "o"
-    proc = subprocess.run(
-        [sys.executable, "-m", "corridors", "expand", str(path), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1"},
-        timeout=120,
-    )
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: policy: "), proc.stderr
-    assert "Traceback" not in proc.stderr and not out.exists()
+    proc = run_cli("expand", path, "--out", out, columns=80, timeout=120)
+    assert one_error_line(proc).startswith(f"error: {path}: policy: "), proc.stderr
+    assert not out.exists()

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import highspy
 import pytest
+from conftest import run_cli
 
 import corridors
 from corridors.core.lp import MONEY_SCALE
 from corridors.outputs.export import export_model
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-
-
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corridors", *map(str, args)], capture_output=True, text=True
-    )
 
 
 def _optimum(path: Path) -> float:
@@ -48,11 +41,11 @@ def test_mps_and_lp_files_solve_to_the_runs_optimum(tmp_path, name):
 
 
 def test_export_command_and_its_errors(tmp_path):
-    ok = cli("export", SCENARIOS / "baseline.yaml", "--format", "mps", "--out", tmp_path)
+    ok = run_cli("export", SCENARIOS / "baseline.yaml", "--format", "mps", "--out", tmp_path)
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "baseline.mps").is_file()
     assert not (tmp_path / "baseline.lp").exists()
-    bad = cli("export", SCENARIOS / "baseline.yaml", "--format", "lp,mpz", "--out", tmp_path)
+    bad = run_cli("export", SCENARIOS / "baseline.yaml", "--format", "lp,mpz", "--out", tmp_path)
     assert bad.returncode == 2
     assert "unknown format 'mpz'" in bad.stderr and "did you mean 'mps'" in bad.stderr
     assert "Traceback" not in bad.stderr

@@ -6,16 +6,13 @@ a 26-week Hormuz crisis against the annual baseline."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
-from conftest import SCENARIOS
+from conftest import SCENARIOS, run_cli
 from factory import diamond
 
 import corridors
@@ -269,10 +266,9 @@ def test_planner_weekly_report_has_the_stock_chart(planner: dict[str, Path]) -> 
 def test_cli_map_compare_prints_the_change_and_its_basis(
     small: dict[str, Path], tmp_path: Path
 ) -> None:
-    r = subprocess.run(
-        [sys.executable, "-m", "corridors", "map", str(small["crisis"]), "--compare",
-         str(small["annual"]), "--out", str(tmp_path), "--dpi", "60"],
-        capture_output=True, text=True, env={**os.environ, "COLUMNS": "300", "NO_COLOR": "1"},
+    r = run_cli(
+        "map", small["crisis"], "--compare", small["annual"], "--out", tmp_path, "--dpi", "60",
+        columns=300,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert "change: shortfall of consumption, crude oil +1.99 Mt (+4.00 Mt/yr)" in r.stdout

@@ -13,6 +13,7 @@ import time
 import pandas as pd
 import pytest
 import yaml
+from conftest import run_cli
 from factory import diamond, random_network
 from synthetic import generate
 
@@ -67,12 +68,7 @@ def test_solver_time_limit_is_reported_never_optimal(tmp_path):
     prep = corridors.prepare(path)
     assert prep.runner.resolve(prep.availability).status is corridors.Status.TIME_LIMIT
     out = tmp_path / "out"
-    proc = subprocess.run(
-        [sys.executable, "-m", "corridors", "-q", "run", str(path), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_cli("-q", "run", path, "--out", out, timeout=120)
     assert proc.returncode == 1
     assert "time_limit" in proc.stdout and "optimal" not in proc.stdout.replace(
         "NOT proven optimal", ""

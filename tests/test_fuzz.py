@@ -6,11 +6,10 @@ from __future__ import annotations
 import copy
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
+from conftest import run_cli
 from factory import diamond
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -103,6 +102,14 @@ def _base(tmp: Path) -> tuple[dict, dict, dict]:
     )
 
 
+def _mutated_scenario(tmp: Path, data: st.DataObject) -> Path:
+    """The diamond's scenario, mutated by a drawn edit, written over its case.yaml."""
+    doc, _nodes, _links = _base(tmp)
+    path = tmp / "case.yaml"
+    path.write_text(yaml.safe_dump(data.draw(mutations(doc)), allow_unicode=True))
+    return path
+
+
 # bounded and, in CI, derandomised so a run is repeatable; locally each run explores anew
 FUZZ = settings(
     max_examples=120,
@@ -115,11 +122,7 @@ FUZZ = settings(
 @FUZZ
 @given(data=st.data())
 def test_mutated_scenarios_load_or_fail_cleanly(tmp_path, data):
-    doc, _nodes, _links = _base(tmp_path)
-    mutated = data.draw(mutations(doc))
-    path = tmp_path / "case.yaml"
-    path.write_text(yaml.safe_dump(mutated, allow_unicode=True))
-    _load_everything(path)
+    _load_everything(_mutated_scenario(tmp_path, data))
 
 
 @FUZZ
@@ -154,16 +157,8 @@ def test_arbitrary_bytes_as_geodata_fail_cleanly(tmp_path, blob):
 )
 @given(data=st.data())
 def test_cli_on_mutated_scenarios_never_shows_a_traceback(tmp_path, data):
-    doc, _nodes, _links = _base(tmp_path)
-    mutated = data.draw(mutations(doc))
-    path = tmp_path / "case.yaml"
-    path.write_text(yaml.safe_dump(mutated, allow_unicode=True))
-    proc = subprocess.run(
-        [sys.executable, "-m", "corridors", "-q", "run", str(path), "--out", str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    path = _mutated_scenario(tmp_path, data)
+    proc = run_cli("-q", "run", path, "--out", tmp_path / "out", timeout=120)
     assert proc.returncode in (0, 2), proc.stderr
     assert "Traceback" not in proc.stderr
     if proc.returncode == 2:

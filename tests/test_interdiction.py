@@ -4,15 +4,12 @@ holds, statuses, and bad input (a scenario with a policy is refused)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import highspy
 import numpy as np
 import pytest
 import yaml
-from conftest import SCENARIOS
+from conftest import SCENARIOS, one_error_line, run_cli
 from factory import diamond, random_network
 
 import corridors
@@ -243,14 +240,6 @@ def test_cli_refuses_a_policy_in_one_line(tmp_path):
     """exit 2, one line naming the file and the key, no traceback, nothing written."""
     path = diamond(tmp_path, policy=POLICY)
     out = tmp_path / "o"
-    proc = subprocess.run(
-        [sys.executable, "-m", "corridors", "interdict", str(path), "--k", "1", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1"},
-        timeout=120,
-    )
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: policy: "), proc.stderr
-    assert "Traceback" not in proc.stderr and not out.exists()
+    proc = run_cli("interdict", path, "--k", "1", "--out", out, columns=80, timeout=120)
+    assert one_error_line(proc).startswith(f"error: {path}: policy: "), proc.stderr
+    assert not out.exists()

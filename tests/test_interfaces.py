@@ -15,7 +15,7 @@ import highspy
 import numpy as np
 import pytest
 from conftest import SCENARIOS
-from factory import diamond, link, node, random_network, voyage_case, write_case
+from factory import diamond, link, node, random_network, regas_link, voyage_case, write_case
 
 from corridors.api import solve_prepared
 from corridors.core.lp import FAMILIES
@@ -37,11 +37,8 @@ def storage_case(tmp: Path) -> Path:
     links = [
         link("sk", "s", "k", commodity="lng", capacity=40, cost=3, mode="sea"),
         link("kt", "k", "t", commodity="lng", capacity=40, cost=2, mode="sea"),
-        link(
-            "regas", "t", "d", commodity="lng", output_commodity="pipeline_gas",
-            efficiency=0.98, capacity=30, cost=1, mode="conversion",
-        ),
-    ]  # fmt: skip
+        regas_link("regas", "t", "d", efficiency=0.98, capacity=30, cost=1),
+    ]
     sc = {
         "horizon": {"periods": 3, "period_days": 121.0},
         "supply": [{"node": "s", "commodity": "lng", "max": 25, "price": 100}],

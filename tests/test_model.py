@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from factory import diamond, link, node, write_case
+from factory import diamond, link, node, regas_link, single_link, write_case
 
 import corridors
 from corridors import Status
@@ -78,17 +78,7 @@ def test_regasification_converts_units_with_efficiency(tmp_path):
     ]
     links = [
         link("ship", "q", "t", commodity="lng", mode="sea", cost=5),
-        link(
-            "regas",
-            "t",
-            "d",
-            commodity="lng",
-            mode="conversion",
-            output_commodity="pipeline_gas",
-            efficiency=0.9,
-            capacity=100,
-            cost=2,
-        ),
+        regas_link("regas", "t", "d", efficiency=0.9, capacity=100, cost=2),
     ]
     sc = {
         "supply": [{"node": "q", "commodity": "lng", "max": 100, "price": 100}],
@@ -105,25 +95,16 @@ def test_regasification_converts_units_with_efficiency(tmp_path):
 
 
 def test_storage_bridges_a_timed_disruption(tmp_path):
-    nodes = [node("s", "supply", 0, 0), node("d", "demand", 1, 0)]
-    links = [link("sd", "s", "d", capacity=160, cost=1)]
-    sc = {
-        "horizon": {"periods": 4, "period_days": 91.25},
-        "supply": [{"node": "s", "commodity": "crude_oil", "max": 200, "price": 10}],
-        "demand": [{"node": "d", "commodity": "crude_oil", "amount": 100}],
-        "storage": [
-            {
-                "node": "d",
-                "commodity": "crude_oil",
-                "capacity": 40,
-                "initial": 20,
-                "max_withdrawal": 80,
-                "max_injection": 80,
-            }
-        ],
-        "disruptions": [{"target": "sd", "capacity_factor": 0.0, "start": 2, "end": 2}],
-    }
-    r = corridors.solve(write_case(tmp_path, nodes, links, sc))
+    path = single_link(
+        tmp_path,
+        sd={"capacity": 160, "cost": 1},
+        supply={"max": 200, "price": 10},
+        demand={"amount": 100},
+        storage={"capacity": 40, "initial": 20, "max_withdrawal": 80, "max_injection": 80},
+        horizon={"periods": 4, "period_days": 91.25},
+        disruptions=[{"target": "sd", "capacity_factor": 0.0, "start": 2, "end": 2}],
+    )
+    r = corridors.solve(path)
     st = r.storage.set_index("period")
     # quarter 2: pipeline cut, demand 25; the reserve (filled to 35 in quarter 1) can give
     # only 80/4 = 20 a quarter: 5 unmet
@@ -136,17 +117,17 @@ def test_storage_bridges_a_timed_disruption(tmp_path):
 
 
 def test_date_window_covers_part_of_a_period(tmp_path):
-    nodes = [node("s", "supply", 0, 0), node("d", "demand", 1, 0)]
-    links = [link("sd", "s", "d", capacity=365, cost=0)]
-    sc = {
-        "horizon": {"periods": 1, "period_days": 365, "start": "2023-01-01"},
-        "supply": [{"node": "s", "commodity": "crude_oil", "max": 1000}],
-        "demand": [{"node": "d", "commodity": "crude_oil", "amount": 365}],
-        "disruptions": [
+    path = single_link(
+        tmp_path,
+        sd={"capacity": 365, "cost": 0},
+        supply={"max": 1000},
+        demand={"amount": 365},
+        horizon={"periods": 1, "period_days": 365, "start": "2023-01-01"},
+        disruptions=[
             {"target": "sd", "capacity_factor": 0.0, "start": "2023-03-01", "end": "2023-04-29"}
         ],
-    }
-    r = corridors.solve(write_case(tmp_path, nodes, links, sc))
+    )
+    r = corridors.solve(path)
     assert r.unmet_by_commodity()["crude_oil"] == pytest.approx(60.0)  # 60 days lost
 
 

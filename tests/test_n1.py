@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from factory import link, node, write_case
+from conftest import run_cli
+from factory import link, node_table, regas_link, single_link, write_case
 
 import corridors
 from corridors.analysis.metrics import reserve_figures
@@ -15,29 +16,20 @@ MCM_D = 1000 / 365  # 1 bcm per year in mcm per day
 
 
 def gas_area(tmp_path, **extra):
-    nodes = [
-        node("ru", "supply", 0, 0, country="RUS"),
-        node("tm", "supply", 0, 1, country="TKM"),
-        node("qa", "supply", 0, 2, country="QAT"),
-        node("border_a", "border", 1, 0, country="CHN"),
-        node("border_b", "border", 1, 1, country="CHN"),
-        node("terminal", "terminal", 1, 2, country="CHN"),
-        node("city", "demand", 2, 1, country="CHN"),
-    ]
+    nodes = node_table("""
+        ru       supply   0 0 RUS
+        tm       supply   0 1 TKM
+        qa       supply   0 2 QAT
+        border_a border   1 0 CHN
+        border_b border   1 1 CHN
+        terminal terminal 1 2 CHN
+        city     demand   2 1 CHN
+    """)
     links = [
         link("pipe_a", "ru", "border_a", commodity="pipeline_gas", capacity=10, cost=1),
         link("pipe_b", "tm", "border_b", commodity="pipeline_gas", capacity=5, cost=1),
         link("ship", "qa", "terminal", commodity="lng", mode="sea", cost=1),
-        link(
-            "regas",
-            "terminal",
-            "city",
-            commodity="lng",
-            mode="conversion",
-            output_commodity="pipeline_gas",
-            capacity=4,
-            cost=1,
-        ),
+        regas_link("regas", "terminal", "city", capacity=4, cost=1),
         link("dom_a", "border_a", "city", commodity="pipeline_gas", cost=0),
         link("dom_b", "border_b", "city", commodity="pipeline_gas", cost=0),
     ]
@@ -169,27 +161,23 @@ def test_unknown_area_suggests(tmp_path):
 
 
 def test_days_of_cover_and_survival_time(tmp_path):
-    nodes = [node("s", "supply", 0, 0), node("d", "demand", 1, 0)]
-    links = [link("sd", "s", "d", capacity=365, cost=1)]
-    sc = {
-        "horizon": {"periods": 52, "period_days": 7},
-        "supply": [{"node": "s", "commodity": "crude_oil", "max": 365, "price": 1}],
-        "demand": [{"node": "d", "commodity": "crude_oil", "amount": 365}],
-        "storage": [
-            {
-                "node": "d",
-                "commodity": "crude_oil",
-                "capacity": 30,
-                "initial": 30,
-                "max_withdrawal": 365,
-                "max_injection": 0,
-                "final_min": 0,
-            }
-        ],
+    path = single_link(
+        tmp_path,
+        sd={"capacity": 365, "cost": 1},
+        supply={"max": 365, "price": 1},
+        demand={"amount": 365},
+        storage={
+            "capacity": 30,
+            "initial": 30,
+            "max_withdrawal": 365,
+            "max_injection": 0,
+            "final_min": 0,
+        },
+        horizon={"periods": 52, "period_days": 7},
         # cut from week 10 on: 30 days of reserves -> shortfall starts in week 15 (day 98)
-        "disruptions": [{"target": "sd", "capacity_factor": 0.0, "start": 10}],
-    }
-    r = corridors.solve(write_case(tmp_path, nodes, links, sc))
+        disruptions=[{"target": "sd", "capacity_factor": 0.0, "start": 10}],
+    )
+    r = corridors.solve(path)
     fig = reserve_figures(r)["crude_oil"]
     assert fig["days_of_cover"] == pytest.approx(30.0)
     # weeks 10-14 draw 7 a week (35 > 30), so week 14 is already short: day 13*7 = 91
@@ -198,19 +186,11 @@ def test_days_of_cover_and_survival_time(tmp_path):
 
 
 def test_n1_cli_errors_exit_2(tmp_path):
-    import subprocess
-    import sys
-
     path = gas_area(tmp_path)
     for args, message in [
         (["--area", "XYZ"], "unknown area 'XYZ'"),
         (["--area", "CHN", "--peak-factor", "0"], "--peak-factor must be positive"),
     ]:
-        proc = subprocess.run(
-            [sys.executable, "-m", "corridors", "-q", "n1", str(path), *args],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        proc = run_cli("-q", "n1", path, *args, timeout=120)
         assert proc.returncode == 2 and message in proc.stderr, proc.stderr
         assert "Traceback" not in proc.stderr

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_cli
 from test_diversity import two_suppliers
 
 from corridors.analysis import diversity as dv
@@ -193,18 +194,14 @@ def test_bad_policy_input(tmp_path: Path) -> None:
 
 
 def test_cli_frontier_and_bad_input_exit_2(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     path = two_suppliers(tmp_path)
-    cmd = [sys.executable, "-m", "corridors", "-q", "frontier", str(path)]
-    ok = subprocess.run(
-        [*cmd, "--metric", "share:supplier:AAA", "--range", "0.5:0.4:2", "--out", str(tmp_path / "f")],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    cmd = ["-q", "frontier", path]
+    ok = run_cli(
+        *cmd, "--metric", "share:supplier:AAA", "--range", "0.5:0.4:2", "--out", tmp_path / "f"
+    )
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "f" / "frontier.csv").exists() and (tmp_path / "f" / "frontier.png").exists()
-    bad = subprocess.run([*cmd, "--metric", "share:corridor:lnd"], capture_output=True, text=True)
+    bad = run_cli(*cmd, "--metric", "share:corridor:lnd")
     assert bad.returncode == 2
     assert "unknown corridor 'lnd'" in bad.stderr and "Traceback" not in bad.stderr
     assert app is not None

@@ -8,14 +8,13 @@ demand 10. Optimum 6 via a and 4 via b: 100 supply + 6·2 + 4·4 transport = 128
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pyomo.environ as pyo
 import pytest
+from conftest import run_cli
 from factory import diamond
 from pyomo.repn import generate_standard_repn
 
@@ -210,11 +209,7 @@ def broken(m, prep):
 
 
 def cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "corridors", "--quiet", *map(str, args)],
-        capture_output=True, text=True, env=env, cwd=cwd, timeout=180,
-    )  # fmt: skip
+    return run_cli("--quiet", *args, columns=200, cwd=cwd, timeout=180)
 
 
 def test_cli_run_extra(tmp_path):

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 
 import pandas as pd
 import pytest
-from conftest import ROOT, SCENARIOS
+from conftest import ROOT, SCENARIOS, run_cli
 
 import corridors
 from corridors.analysis.metrics import chokepoint_exposure
@@ -117,21 +115,7 @@ def test_hormuz_closure_loses_less_than_the_bypasses_leave_out(baseline):
 def test_cli_run_writes_the_documented_files_quickly(tmp_path):
     out = tmp_path / "baseline"
     t0 = time.perf_counter()
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "corridors",
-            "run",
-            str(SCENARIOS / "baseline.yaml"),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    proc = run_cli("run", SCENARIOS / "baseline.yaml", "--out", out, cwd=ROOT, timeout=120)
     elapsed = time.perf_counter() - t0
     assert proc.returncode == 0, proc.stderr
     for name in (

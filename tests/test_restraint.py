@@ -7,27 +7,21 @@ import json
 from pathlib import Path
 
 import pytest
-from factory import link, node, write_case
+from factory import link, node, single_link, write_case
 
 import corridors
 
 
 def one_region(tmp: Path, **overrides: object) -> Path:
     # supplier s (15 at 10) -> d (demand 20, shortage 1000); 10 % restrainable at 50
-    nodes = [node("s", "supply", 0, 0, country="AAA"), node("d", "demand", 1, 0, country="BBB")]
-    scenario: dict[str, object] = {
-        "supply": [{"node": "s", "commodity": "crude_oil", "max": 15, "price": 10}],
-        "demand": [
-            {
-                "node": "d",
-                "commodity": "crude_oil",
-                "amount": 20,
-                "restraint": [{"share": 0.1, "cost": 50}],
-            }
-        ],
+    return single_link(
+        tmp,
+        sd={"cost": 0},
+        supply={"max": 15, "price": 10},
+        demand={"amount": 20, "restraint": [{"share": 0.1, "cost": 50}]},
+        country="BBB",
         **overrides,
-    }
-    return write_case(tmp, nodes, [link("sd", "s", "d", cost=0)], scenario)
+    )
 
 
 def test_restraint_comes_before_shortage(tmp_path):

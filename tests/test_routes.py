@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 
 import pandas as pd
 import pytest
-from conftest import SCENARIOS
-from factory import diamond, link, node, write_case
+from conftest import SCENARIOS, run_cli
+from factory import diamond, link, node_table, regas_link, write_case
 
 import corridors
 from corridors.analysis.routes import (
@@ -34,14 +32,7 @@ def baseline():
 
 
 def cli(*args) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "corridors", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    return run_cli(*args, columns=200, timeout=300)
 
 
 # --------------------------------------------------------------------------- reference network
@@ -174,24 +165,21 @@ def lng_case(tmp_path, **scenario):
     Costs per unit: sea 2 (per Mt LNG), regas 1 (per Mt LNG), pipeline r->r2 3 (per bcm gas);
     1 Mt LNG = 48.7/36 bcm, so x -> r2 costs 2 + 1 + 3 * 48.7/36 per Mt.
     """
-    nodes = [
-        node("x", "supply", 0, 0),
-        node("j", "junction", 1, 0),
-        node("t", "terminal", 2, 0),
-        node("r", "demand", 3, 0, country="BBB"),
-        node("r2", "demand", 4, 0, country="BBB"),
-        node("q", "demand", 5, 0, country="BBB"),
-    ]
+    nodes = node_table("""
+        x  supply   0 0
+        j  junction 1 0
+        t  terminal 2 0
+        r  demand   3 0 BBB
+        r2 demand   4 0 BBB
+        q  demand   5 0 BBB
+    """)
     links = [
         link("xj", "x", "j", commodity="lng", mode="sea", cost=1),
         link("jt", "j", "t", commodity="lng", mode="sea", cost=1),
-        link(
-            "regas", "t", "r", commodity="lng", mode="conversion",
-            output_commodity="pipeline_gas", cost=1,
-        ),
+        regas_link("regas", "t", "r", cost=1),
         link("rr2", "r", "r2", commodity="pipeline_gas", cost=3),
         link("xq", "x", "q", commodity="crude_oil", mode="sea", cost=1),
-    ]  # fmt: skip
+    ]
     doc = {
         "supply": [
             {"node": "x", "commodity": "lng", "max": 10, "price": 1},

@@ -9,7 +9,7 @@ import datetime as dt
 import numpy as np
 import pytest
 from conftest import SCENARIOS
-from factory import link, node, write_case
+from factory import diamond, link, node, write_case
 
 import corridors
 from corridors.core.availability import availability, season_factor
@@ -133,25 +133,7 @@ def test_scenario_season_replaces_the_geodata_months(tmp_path):
 def seasonal_strait(tmp, months, horizon, **scenario):
     """The diamond (tests/factory.py) with chokepoint b open only in ``months``: s -> a -> d
     (6/yr, cost 2) or s -> b -> d (10/yr, cost 4); demand 10/yr."""
-    nodes = [
-        node("s", "supply", 0, 0),
-        node("a", "junction", 1, 1),
-        node("b", "chokepoint", 1, -1, capacity=1000.0, season_months=months),
-        node("d", "demand", 2, 0, country="BBB"),
-    ]
-    links = [
-        link("sa", "s", "a", capacity=6, cost=1),
-        link("ad", "a", "d", capacity=10, cost=1),
-        link("sb", "s", "b", capacity=10, cost=2, mode="sea"),
-        link("bd", "b", "d", capacity=10, cost=2, mode="sea"),
-    ]
-    doc = {
-        "supply": [{"node": "s", "commodity": "crude_oil", "max": 20, "price": 10}],
-        "demand": [{"node": "d", "commodity": "crude_oil", "amount": 10}],
-        "horizon": horizon,
-        **scenario,
-    }
-    return write_case(tmp, nodes, links, doc)
+    return diamond(tmp, chokepoint={"season_months": months}, horizon=horizon, **scenario)
 
 
 def test_seasonal_chokepoint_closes_its_lanes_off_season(tmp_path):

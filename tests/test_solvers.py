@@ -7,13 +7,12 @@ scenarios; a solver that is unknown or not installed is a one-line error naming 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
+from conftest import run_cli
 
 import corridors
 from corridors.core.solvers import PyomoSolverRunner
@@ -35,12 +34,6 @@ def with_solver(tmp_path: Path, name: str, solver: dict[str, object], **extra: o
         )
     )  # fmt: skip
     return path
-
-
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corridors", *map(str, args)], capture_output=True, text=True
-    )
 
 
 @needs_glpk
@@ -81,17 +74,21 @@ def test_glpk_resolves_under_a_disruption_by_bounds(tmp_path):
 
 
 def test_unknown_and_missing_solvers_are_one_line_errors(tmp_path):
-    typo = cli("run", with_solver(tmp_path, "baseline", {"name": "glkp"}), "--out", tmp_path / "a")
+    typo = run_cli(
+        "run", with_solver(tmp_path, "baseline", {"name": "glkp"}), "--out", tmp_path / "a"
+    )
     assert typo.returncode == 2
     assert "solver.name" in typo.stderr and "did you mean 'glpk'" in typo.stderr
     assert "Traceback" not in typo.stderr
     # BARON is a commercial global solver Pyomo knows by name; it is not installed here
-    missing = cli("run", with_solver(tmp_path, "baseline", {"name": "baron"}), "--out", tmp_path)
+    missing = run_cli(
+        "run", with_solver(tmp_path, "baseline", {"name": "baron"}), "--out", tmp_path
+    )
     assert missing.returncode == 2
     assert "solver 'baron' is not installed" in missing.stderr
     errors = [ln for ln in missing.stderr.splitlines() if not ln.startswith("… ")]
     assert len(errors) == 1, missing.stderr  # the progress lines aside, one line
-    direct = cli(
+    direct = run_cli(
         "run",
         with_solver(tmp_path, "baseline", {"name": "glpk", "interface": "direct"}),
         "--out",
@@ -103,7 +100,7 @@ def test_unknown_and_missing_solvers_are_one_line_errors(tmp_path):
 def test_validate_reports_a_missing_solver_with_the_other_problems(tmp_path):
     good = SCENARIOS / "baseline.yaml"
     missing = with_solver(tmp_path, "baseline", {"name": "baron"})
-    res = cli("validate", good, missing)
+    res = run_cli("validate", good, missing)
     assert res.returncode == 2
     assert "solver 'baron' is not installed" in res.stderr
     assert str(missing) in res.stderr

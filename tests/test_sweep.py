@@ -6,13 +6,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import local_cluster, one_error_line, run_cli, sweep_command
 from factory import diamond, random_network
 from faulty import KILL_ONCE_ENV, dying_batch
 
@@ -97,13 +97,7 @@ def test_dask_cluster_gives_identical_files(tmp_path):
     distributed = pytest.importorskip("distributed")
     path = random_network(tmp_path / "net", seed=7)
     run_sweep(path, tmp_path / "local", k=2, batch_size=50)
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster:
+    with local_cluster(distributed) as cluster:
         run_sweep(path, tmp_path / "dask", k=2, scheduler=cluster.scheduler_address, batch_size=50)
     a = pd.read_csv(tmp_path / "local" / "sweep.csv")
     b = pd.read_csv(tmp_path / "dask" / "sweep.csv")
@@ -115,18 +109,7 @@ def test_killed_sweep_resumes_without_loss_or_repeat(tmp_path):
     full = tmp_path / "full"
     run_sweep(path, full, k=2)
     out = tmp_path / "killed"
-    cmd = [
-        sys.executable,
-        "-m",
-        "corridors",
-        "-q",
-        "sweep",
-        str(path),
-        "--k",
-        "2",
-        "--out",
-        str(out),
-    ]
+    cmd = sweep_command(path, out)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ckpt = out / CHECKPOINT
     deadline = time.time() + 60
@@ -187,25 +170,9 @@ def test_cvar_on_hand_values():
 )
 def test_sweep_option_errors_and_unreachable_scheduler_are_one_line_exit_2(tmp_path, args, message):
     path = diamond(tmp_path)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "corridors",
-            "-q",
-            "sweep",
-            str(path),
-            *args,
-            "--out",
-            str(tmp_path / "o"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 2, proc.stderr
-    assert message in proc.stderr and "Traceback" not in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    proc = run_cli("-q", "sweep", path, *args, "--out", tmp_path / "o", timeout=120)
+    one_error_line(proc)
+    assert message in proc.stderr
 
 
 def test_cli_prunes_by_default_and_no_prune_solves_every_case(tmp_path):
@@ -216,12 +183,8 @@ def test_cli_prunes_by_default_and_no_prune_solves_every_case(tmp_path):
     for flag in ([], ["--no-prune"]):
         out = tmp_path / ("full" if flag else "pruned")
         proc = subprocess.run(
-            [sys.executable, "-m", "corridors", "-q", "sweep", str(path), "--k", "2",
-             "--out", str(out), *flag],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )  # fmt: skip
+            sweep_command(path, out, *flag), capture_output=True, text=True, timeout=300
+        )
         assert proc.returncode == 0, proc.stderr
         meta = json.loads((out / "sweep_meta.json").read_text())
         assert meta["cases"] == meta["solved"] + meta["reused"]
@@ -235,10 +198,9 @@ def test_cli_prunes_by_default_and_no_prune_solves_every_case(tmp_path):
     )
     # a resume with the other setting is refused (the counts would not add up)
     proc = subprocess.run(
-        [sys.executable, "-m", "corridors", "-q", "sweep", str(path), "--k", "2",
-         "--out", str(tmp_path / "pruned"), "--no-prune", "--resume"],
+        sweep_command(path, tmp_path / "pruned", "--no-prune", "--resume"),
         capture_output=True,
         text=True,
         timeout=300,
-    )  # fmt: skip
+    )
     assert proc.returncode == 2 and "other settings" in proc.stderr

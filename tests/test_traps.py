@@ -3,13 +3,12 @@ that can carry nothing or events a period averages away are warnings of validate
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from factory import diamond, link, node, write_case
+from conftest import run_cli
+from factory import diamond, link, node, regas_link, write_case
 
 import corridors
 from corridors.core.check import check_scenario, idle_link_warnings
@@ -17,13 +16,7 @@ from corridors.io.schema import DURATION_WITHOUT_PROBABILITY
 
 
 def validate(*paths: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corridors", "validate", *map(str, paths)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "400", "NO_COLOR": "1"},
-    )
+    return run_cli("validate", *paths, columns=400, timeout=120)
 
 
 # --------------------------------------------------------------------------- duration_days
@@ -78,15 +71,7 @@ def idle_case(tmp: Path, include: tuple[str, ...] = ("port_x",), **scenario) -> 
         link("x_d", "x", "d", capacity=50, cost=1, status="planned"),
         link("y_d", "y", "d", capacity=50, cost=1),
         link("q_t", "q", "terminal", commodity="lng", mode="sea", cost=1),
-        link(
-            "regas",
-            "terminal",
-            "d",
-            commodity="lng",
-            mode="conversion",
-            output_commodity="pipeline_gas",
-            capacity=10,
-        ),
+        regas_link("regas", "terminal", "d", capacity=10),
         link("st_d", "st", "d", capacity=5, bidirectional=True),
     ]
     sc = {

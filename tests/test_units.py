@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from conftest import ROOT
-from factory import COMMODITIES, link, node, write_case
+from factory import COMMODITIES, link, node_table, regas_link, write_case
 from typer.testing import CliRunner
 
 from corridors.analysis.interdiction import InterdictionResult, interdict, write_interdiction
@@ -40,18 +40,18 @@ def weekly(tmp: Path, disruptions: list[dict[str, Any]] | None = None, **extra: 
     above the price of crude, below the shortage cost) and not refilled (no injection, so no
     stock is built up ahead of the closure either). Gas demand 20 bcm/yr: 13.5 bcm of regasified LNG (10 Mt)
     and the rest by pipeline."""
-    nodes = [
-        node("s", "supply", 0, 0, country="AAA"),
-        node("s2", "supply", 0, -3, country="CCC"),
-        node("q", "supply", 0, 3, country="QQQ"),
-        node("g", "supply", 0, 6, country="GGG"),
-        node("k", "chokepoint", 1, 1, country="XXX", capacity=1.0e6),
-        node("p", "port", 2, 0, country="BBB"),
-        node("t", "terminal", 2, 3, country="BBB"),
-        node("b", "border", 2, 6, country="BBB"),
-        node("x", "junction", 4, 0, country="BBB"),
-        node("d", "demand", 3, 2, country="BBB"),
-    ]
+    nodes = node_table("""
+        s  supply     0 0  AAA
+        s2 supply     0 -3 CCC
+        q  supply     0 3  QQQ
+        g  supply     0 6  GGG
+        k  chokepoint 1 1  XXX capacity=1.0e6
+        p  port       2 0  BBB
+        t  terminal   2 3  BBB
+        b  border     2 6  BBB
+        x  junction   4 0  BBB
+        d  demand     3 2  BBB
+    """)
     links = [
         link("sk", "s", "k", mode="sea", cost=1, corridor="sea"),
         link("kp", "k", "p", mode="sea", cost=1, corridor="sea"),
@@ -60,15 +60,7 @@ def weekly(tmp: Path, disruptions: list[dict[str, Any]] | None = None, **extra: 
         link("dx", "d", "x", cost=1, capacity=10, corridor="domestic"),  # never used
         link("qk", "q", "k", commodity="lng", mode="sea", cost=1, corridor="sea"),
         link("kt", "k", "t", commodity="lng", mode="sea", cost=1, corridor="sea"),
-        link(
-            "regas",
-            "t",
-            "d",
-            commodity="lng",
-            mode="conversion",
-            output_commodity="pipeline_gas",
-            efficiency=1.0,
-        ),
+        regas_link("regas", "t", "d", efficiency=1.0),
         link("gb", "g", "b", commodity="pipeline_gas", cost=1, capacity=30, corridor="land"),
         link("bd", "b", "d", commodity="pipeline_gas", cost=1, capacity=30, corridor="land"),
     ]

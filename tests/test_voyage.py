@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from factory import diamond, link, node, voyage_case, write_case
+from factory import diamond, single_link, voyage_case
 
 import corridors
 from corridors.analysis.metrics import summary_metrics
@@ -130,20 +130,17 @@ def test_unknown_commodity_in_speeds_is_reported(tmp_path):
 def stock_case(tmp, **storage):
     """Weekly, 6 periods: s -> d (pipeline), demand 7 a week, cut in weeks 4-5; a reserve of
     20 at d, drawn at up to 7 a week, none required at the end."""
-    nodes = [node("s", "supply", 0, 0), node("d", "demand", 1, 0, country="BBB")]
-    links = [link("sd", "s", "d", capacity=10000, cost=1)]
     event = {"target": "sd", "start": 4, "end": 5, "foreseen": storage.pop("foreseen", False)}
-    sc = {
-        "horizon": {"periods": 6, "period_days": 7.0},
-        "supply": [{"node": "s", "commodity": "crude_oil", "max": 10000, "price": 10}],
-        "demand": [{"node": "d", "commodity": "crude_oil", "amount": 365}],
-        "storage": [
-            {"node": "d", "commodity": "crude_oil", "capacity": 100, "initial": 20,
-             "max_withdrawal": 365, "final_min": 0, **storage}
-        ],
-        "disruptions": [event],
-    }  # fmt: skip
-    return write_case(tmp, nodes, links, sc)
+    return single_link(
+        tmp,
+        sd={"capacity": 10000, "cost": 1},
+        supply={"max": 10000, "price": 10},
+        demand={"amount": 365},
+        storage={"capacity": 100, "initial": 20, "max_withdrawal": 365, "final_min": 0, **storage},
+        country="BBB",
+        horizon={"periods": 6, "period_days": 7.0},
+        disruptions=[event],
+    )
 
 
 def draws(r) -> list[float]:
@@ -224,20 +221,22 @@ def test_interdiction_releases_stocks_when_its_losses_start(tmp_path):
     from corridors.analysis.interdiction import interdict
     from corridors.analysis.sweep import run_sweep
 
-    nodes = [node("s", "supply", 0, 0), node("d", "demand", 1, 0, country="BBB")]
-    links = [link("sd", "s", "d", capacity=10000, cost=1)]
-    sc = {
-        "horizon": {"periods": 6, "period_days": 7.0},
-        "supply": [{"node": "s", "commodity": "crude_oil", "max": 10000, "price": 5.0e5}],
-        "demand": [{"node": "d", "commodity": "crude_oil", "amount": 365,
-                    "shortage_cost": 1.0e7}],
-        "storage": [
-            {"node": "d", "commodity": "crude_oil", "capacity": 100, "initial": 20,
-             "max_withdrawal": 365, "final_min": 0, "release_price": 1.0e6}
-        ],
-        "disruptions": [{"target": "sd", "start": 4, "end": 5}],
-    }  # fmt: skip
-    path = write_case(tmp_path / "a", nodes, links, sc)
+    path = single_link(
+        tmp_path / "a",
+        sd={"capacity": 10000, "cost": 1},
+        supply={"max": 10000, "price": 5.0e5},
+        demand={"amount": 365, "shortage_cost": 1.0e7},
+        storage={
+            "capacity": 100,
+            "initial": 20,
+            "max_withdrawal": 365,
+            "final_min": 0,
+            "release_price": 1.0e6,
+        },
+        country="BBB",
+        horizon={"periods": 6, "period_days": 7.0},
+        disruptions=[{"target": "sd", "start": 4, "end": 5}],
+    )
     sw = run_sweep(path, tmp_path / "sweep", k=1, element_classes="pipeline")
     row = sw.table[sw.table["elements"] == "sd"].iloc[0]
     res = interdict(path, 1, element_classes="pipeline", objective="cost", fallback=False)
@@ -263,17 +262,16 @@ def test_monte_carlo_draws_keep_no_foresight_unless_foreseen(tmp_path):
 
     def case(tmp, foreseen):
         ev = {"target": "sd", "probability": 1.0, "duration_days": 7, "foreseen": foreseen}
-        nodes = [node("s", "supply", 0, 0), node("d", "demand", 1, 0, country="BBB")]
-        links = [link("sd", "s", "d", capacity=10000, cost=1)]
-        sc = {
-            "horizon": {"periods": 6, "period_days": 7.0},
-            "supply": [{"node": "s", "commodity": "crude_oil", "max": 10000, "price": 10}],
-            "demand": [{"node": "d", "commodity": "crude_oil", "amount": 365}],
-            "storage": [{"node": "d", "commodity": "crude_oil", "capacity": 100,
-                         "initial": 20, "max_withdrawal": 365, "final_min": 0}],
-            "disruptions": [ev],
-        }  # fmt: skip
-        return write_case(tmp, nodes, links, sc)
+        return single_link(
+            tmp,
+            sd={"capacity": 10000, "cost": 1},
+            supply={"max": 10000, "price": 10},
+            demand={"amount": 365},
+            storage={"capacity": 100, "initial": 20, "max_withdrawal": 365, "final_min": 0},
+            country="BBB",
+            horizon={"periods": 6, "period_days": 7.0},
+            disruptions=[ev],
+        )
 
     blind, seen = case(tmp_path / "b", False), case(tmp_path / "s", True)
     prep = prepare(blind)

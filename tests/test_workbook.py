@@ -8,16 +8,14 @@ import json
 import math
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import SCENARIOS
-from factory import link, node, write_case
+from conftest import SCENARIOS, run_cli
+from factory import link_table, node_table, write_case
 from typer.testing import CliRunner
 
 from corridors.cli import app
@@ -33,17 +31,17 @@ ADDED = {"unit", "output_unit"}
 def case(tmp: Path) -> Path:
     """Crude from two suppliers (s1 buys a dearer tranche, the pipeline l1 binds, demand is
     left short), a crude reserve, and gas whose pipeline binds: two periods, no map."""
-    nodes = [
-        node("s1", "supply", 0, 1, country="AAA"),
-        node("s2", "supply", 0, -1, country="BBB"),
-        node("g", "supply", 0, 2, country="GGG"),
-        node("d", "demand", 2, 0, country="CCC"),
-    ]
-    links = [
-        link("l1", "s1", "d", capacity=12, cost=1),
-        link("l2", "s2", "d", capacity=20, cost=2, mode="sea"),
-        link("lg", "g", "d", commodity="pipeline_gas", capacity=5, cost=1),
-    ]
+    nodes = node_table("""
+        s1 supply 0 1  AAA
+        s2 supply 0 -1 BBB
+        g  supply 0 2  GGG
+        d  demand 2 0  CCC
+    """)
+    links = link_table("""
+        l1 s1 d capacity=12 cost=1
+        l2 s2 d capacity=20 cost=2 mode=sea
+        lg g  d commodity=pipeline_gas capacity=5 cost=1
+    """)
     scenario: dict[str, Any] = {
         "supply": [
             {
@@ -287,27 +285,18 @@ def test_text_that_looks_like_a_formula_stays_text(run_dir: Path, tmp_path: Path
     assert [c.data_type for c in cells] == ["s", "s", "s"]
 
 
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corridors", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_export_results_refuses_a_folder_that_is_not_a_result_folder(tmp_path: Path) -> None:
     folder = tmp_path / "notes"
     folder.mkdir()
     (folder / "readme.txt").write_text("not a run")
-    proc = cli("export-results", folder, "--xlsx")
+    proc = run_cli("export-results", folder, "--xlsx", timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and str(folder) in lines[0], proc.stderr
     assert "incomplete result folder" in lines[0] and "corridors run" in lines[0]
     assert not (folder / WORKBOOK_NAME).exists()
-    nothing = cli("export-results", folder)
+    nothing = run_cli("export-results", folder, timeout=120)
     assert nothing.returncode == 2 and "give --xlsx" in nothing.stderr
 
 

@@ -79,7 +79,6 @@ from corridors.analysis.sweep_case import RowMaker as RowMaker
 from corridors.analysis.sweep_case import _basis as _basis
 from corridors.analysis.sweep_case import _solved_row as _solved_row
 from corridors.analysis.sweep_case import basis_arrays as basis_arrays
-from corridors.analysis.sweep_case import case_row as case_row
 from corridors.analysis.sweep_case import not_supplied_columns as not_supplied_columns
 from corridors.analysis.sweep_case import row_columns as row_columns
 from corridors.analysis.sweep_case import solve_case as solve_case

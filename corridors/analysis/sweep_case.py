@@ -50,6 +50,11 @@ class Case:
     """Per event, whether it is foreseen (Monte Carlo draws of ``foreseen: true`` events);
     empty: none is."""
 
+    def events_foreseen(self) -> list[tuple[tuple[tuple[str, ...], tuple[float, ...]], bool]]:
+        """Each event with whether it is foreseen."""
+        flags = self.foreseen or (False,) * len(self.events)
+        return list(zip(self.events, flags, strict=True))
+
 
 def nk_cases(elems: Sequence[Element], k: int, periods: int) -> Iterator[Case]:
     """Case 0 loses nothing (the reference); then every combination of 1..k elements."""
@@ -77,8 +82,7 @@ def mc_cases(scenario: Scenario, n: int, seed: int) -> list[Case]:
 def draw_key(case: Case) -> tuple[Any, ...]:
     """What makes two Monte Carlo draws the same LP: their events (targets, per-period
     factors and whether foreseen, which sets the stock release), in any order."""
-    flags = case.foreseen or (False,) * len(case.events)
-    return tuple(sorted(zip(case.events, flags, strict=True)))
+    return tuple(sorted(case.events_foreseen()))
 
 
 # --------------------------------------------------------------------------- one case
@@ -91,22 +95,13 @@ def case_release(prep: Prepared, case: Case) -> int:
     nothing back, as a foreseen event of a plain run."""
     if case.release is not None:
         return case.release
-    starts = [prep.availability.release_from] if _own_unforeseen(prep) else []
-    flags = case.foreseen or (False,) * len(case.events)
-    for (_names, factor), seen in zip(case.events, flags, strict=True):
+    own = prep.availability
+    starts = [own.release_from] if own.held_back else []
+    for (_names, factor), seen in case.events_foreseen():
         hit = np.flatnonzero(np.asarray(factor, dtype=float) < 1.0)
         if hit.size and not seen:
             starts.append(int(hit[0]))
     return min(starts) if starts else 0
-
-
-def _own_unforeseen(prep: Prepared) -> bool:
-    """Whether the scenario's own events (those applied to every run) include an unforeseen
-    loss, which sets ``prep.availability.release_from``."""
-    return any(
-        ev.probability is None and not ev.foreseen and ev.capacity_factor < 1.0
-        for ev in prep.scenario.disruptions
-    )
 
 
 def case_availability(prep: Prepared, case: Case) -> Availability:
@@ -212,18 +207,6 @@ class RowMaker:
     ) -> dict[str, Any]:
         """A case's row from the LP's column values ``x`` (an optimum a case takes over)."""
         return self(case, status, objective, x[self.col["unmet"]], x[self.col["supply"]])
-
-
-def case_row(
-    prep: Prepared,
-    case: Case,
-    status: Status,
-    objective: float | None,
-    unmet: np.ndarray | None,
-    supply: np.ndarray | None,
-) -> dict[str, Any]:
-    """A case's row (see :class:`RowMaker`)."""
-    return RowMaker(prep)(case, status, objective, unmet, supply)
 
 
 def _solved_row(rows: RowMaker, case: Case) -> dict[str, Any]:

@@ -53,6 +53,9 @@ class Availability:
     release_from: int = 0
     """First period (0-based) in which strategic stocks may be drawn: the start of the run's
     first unforeseen event (no foresight; 0 without one, see :func:`availability`)."""
+    held_back: bool = False
+    """Whether ``release_from`` is the start of an unforeseen event (False: no event holds
+    stocks back, and ``release_from`` is 0)."""
 
     @classmethod
     def full(cls, n_links: int, n_nodes: int, n_supplies: int, periods: int) -> Availability:
@@ -64,8 +67,9 @@ class Availability:
 
     def copy(self) -> Availability:
         return Availability(
-            self.link.copy(), self.node.copy(), self.supply.copy(), self.release_from
-        )
+            self.link.copy(), self.node.copy(), self.supply.copy(), self.release_from,
+            self.held_back,
+        )  # fmt: skip
 
 
 class TargetResolver:
@@ -368,6 +372,7 @@ def availability(
         if not ev.foreseen and ev.capacity_factor < 1.0 and cover.any():
             starts.append(int(np.flatnonzero(cover > 0)[0]))
     avail.release_from = min(starts) if starts else 0
+    avail.held_back = bool(starts)
     if problems:
         raise ScenarioError(problems)
     return avail
